@@ -1,0 +1,46 @@
+// Shared plumbing of the subcommands: option parsing with one-line errors,
+// common options (--log-level), and printing.
+#ifndef MER_CLI_CLI_UTIL_H_
+#define MER_CLI_CLI_UTIL_H_
+
+#include <boost/program_options.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/core/status.h"
+
+namespace mer::cli {
+
+namespace po = boost::program_options;
+
+struct ParsedArgs {
+  po::variables_map vm;
+  bool help = false;
+};
+
+// Parses args[1..] against `options` (+ `positional`). Returns std::nullopt
+// after printing a one-line error ("mer CMD: error: ...") on bad usage; the
+// caller then exits with kExitUsage. Adds --help and --log-level itself and
+// initialises logging.
+std::optional<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
+                                    po::options_description& options,
+                                    const po::positional_options_description&
+                                        positional);
+
+// Prints "Usage: mer CMD USAGE\n\nSUMMARY\n\n<options>\n<extra>" to stdout.
+void PrintHelp(const std::string& command, const std::string& usage,
+               const std::string& summary,
+               const po::options_description& options,
+               const std::string& extra = "");
+
+// Prints "mer CMD: error: MESSAGE" to stderr.
+void PrintError(const std::string& command, const std::string& message);
+
+// One-line usage error, with a hint to --help. Returns kExitUsage.
+int UsageError(const std::string& command, const std::string& message);
+
+}  // namespace mer::cli
+
+#endif  // MER_CLI_CLI_UTIL_H_

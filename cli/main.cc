@@ -1,0 +1,60 @@
+// mer: label music catalogues by emotion and answer emotion queries.
+// This file only dispatches to the subcommands (cli/*_command.cc).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+
+namespace mer::cli {
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {"probe", "print what an audio file holds (container, codec, rate, "
+                "duration) as JSON lines",
+       ProbeMain},
+      {"features", "decode a file and write its log-mel spectrogram (.npy)",
+       FeaturesMain},
+  };
+  return kCommands;
+}
+
+namespace {
+
+void PrintUsage(std::ostream& out) {
+  out << "Usage: mer COMMAND [OPTIONS]\n\n"
+         "Labels music by emotion (valence, arousal, Russell quadrant) and "
+         "answers emotion queries.\n\nCommands:\n";
+  for (const Command& c : Commands()) {
+    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ')
+        << c.summary << "\n";
+  }
+  out << "\n'mer COMMAND --help' describes a command's options.\n";
+}
+
+}  // namespace
+}  // namespace mer::cli
+
+int main(int argc, char** argv) {
+  using namespace mer::cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    PrintUsage(std::cerr);
+    return kExitUsage;
+  }
+  const std::string& name = args[0];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintUsage(std::cout);
+    return kExitOk;
+  }
+  if (name == "--version") {
+    std::cout << "mer " << MER_VERSION << "\n";
+    return kExitOk;
+  }
+  for (const Command& c : Commands()) {
+    if (name == c.name) return c.main(args);
+  }
+  std::cerr << "mer: error: unknown command '" << name
+            << "' (try 'mer --help')\n";
+  return kExitUsage;
+}
