@@ -1,0 +1,75 @@
+#include "common/comm/mpi_environment.h"
+
+#include <mpi.h>
+
+#include <string>
+
+#include "common/comm/mpi_check.h"
+
+namespace mer::comm {
+
+namespace {
+std::string ErrorText(int code) {
+  char text[MPI_MAX_ERROR_STRING] = {0};
+  int length = 0;
+  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) {
+    return "MPI error code " + std::to_string(code);
+  }
+  return std::string(text, length);
+}
+}  // namespace
+
+core::Result<std::unique_ptr<MpiEnvironment>> MpiEnvironment::Init(
+    int* argc, char*** argv) {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) {
+    return core::Status::Aborted("MPI init",
+                                 "MPI was already finalised in this process");
+  }
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+
+  std::unique_ptr<MpiEnvironment> env(new MpiEnvironment());  // private ctor
+  if (initialized) {
+    MER_MPI_CHECK(MPI_Query_thread(&env->thread_level_));
+  } else {
+    const int rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED,
+                                   &env->thread_level_);
+    if (rc != MPI_SUCCESS) {
+      return core::Status::Internal("MPI_Init_thread", ErrorText(rc));
+    }
+    env->owns_mpi_ = true;  // from here on the destructor finalises
+  }
+  if (env->thread_level_ < MPI_THREAD_FUNNELED) {
+    return core::Status::NotSupported(
+        "MPI init", "the MPI library does not provide MPI_THREAD_FUNNELED "
+                    "(provided level " +
+                        std::to_string(env->thread_level_) + ")");
+  }
+
+  MER_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &env->rank_));
+  MER_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &env->size_));
+
+  MPI_Comm local = MPI_COMM_NULL;
+  MER_MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED,
+                                    env->rank_, MPI_INFO_NULL, &local));
+  MER_MPI_CHECK(MPI_Comm_rank(local, &env->local_rank_));
+  MER_MPI_CHECK(MPI_Comm_size(local, &env->local_size_));
+  MER_MPI_CHECK(MPI_Comm_free(&local));
+
+  char name[MPI_MAX_PROCESSOR_NAME] = {0};
+  int length = 0;
+  MER_MPI_CHECK(MPI_Get_processor_name(name, &length));
+  env->processor_name_.assign(name, length);
+  return env;
+}
+
+MpiEnvironment::~MpiEnvironment() {
+  if (!owns_mpi_) return;
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+}  // namespace mer::comm
