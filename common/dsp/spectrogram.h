@@ -84,8 +84,8 @@ class LogMelExtractor {
 };
 
 // 10 * log10(max(x, amin)) for each of `n` values of `data`, in place, with a
-// vectorisable polynomial logarithm (within 2e-5 dB of std::log10 for
-// x >= 1e-30). NaN maps to amin.
+// vectorisable polynomial logarithm: within 1e-5 dB of 10 * log10 for
+// results in [-100, 128] dB, about one float step beyond. NaN maps to amin.
 void PowerToDb(float* data, size_t n, float amin = 1e-10f);
 
 }  // namespace mer::dsp
