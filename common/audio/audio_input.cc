@@ -90,6 +90,17 @@ Result<AudioInput> OpenAudioInput(const std::string& path,
                                         -1, -1, need_decoder ? &decoder : nullptr,
                                         0);
   if (index == AVERROR_STREAM_NOT_FOUND) {
+    // av_find_best_stream passes over audio streams whose parameters could
+    // not be read: that is damaged audio, not a file without audio.
+    for (unsigned i = 0; i < raw->nb_streams; ++i) {
+      const AVCodecParameters* par = raw->streams[i]->codecpar;
+      if (par->codec_type == AVMEDIA_TYPE_AUDIO) {
+        return Status::Corruption(
+            path, "no decodable audio (the " +
+                      std::string(avcodec_get_name(par->codec_id)) +
+                      " stream has no sample rate or channel count)");
+      }
+    }
     return Status::NotSupported(path, "no audio stream (container '" +
                                           std::string(raw->iformat->name) +
                                           "')");
