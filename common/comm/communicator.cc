@@ -36,14 +36,20 @@ Communicator::Communicator(MPI_Comm comm) {
 Communicator::Communicator(Communicator&& other) noexcept
     : comm_(std::exchange(other.comm_, MPI_COMM_NULL)),
       rank_(other.rank_),
-      size_(other.size_) {}
+      size_(other.size_),
+      posted_(std::move(other.posted_)) {}
 
 Communicator& Communicator::operator=(Communicator&& other) noexcept {
   if (this != &other) {
-    if (comm_ != MPI_COMM_NULL) MER_MPI_CHECK(MPI_Comm_free(&comm_));
+    if (comm_ != MPI_COMM_NULL) {
+      FlushSends();
+      MER_MPI_CHECK(MPI_Comm_free(&comm_));
+    }
     comm_ = std::exchange(other.comm_, MPI_COMM_NULL);
     rank_ = other.rank_;
     size_ = other.size_;
+    posted_ = std::move(other.posted_);
+    other.posted_.clear();
   }
   return *this;
 }
@@ -53,24 +59,59 @@ Communicator::~Communicator() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   // After MPI_Finalize the handle is gone with the library; nothing to free.
-  if (!finalized) MER_MPI_CHECK(MPI_Comm_free(&comm_));
+  if (finalized) return;
+  FlushSends();
+  MER_MPI_CHECK(MPI_Comm_free(&comm_));
+}
+
+core::Status Communicator::CheckSend(int dest, size_t size) const {
+  if (dest < 0 || dest >= size_) {
+    return core::Status::InvalidArgument(
+        "send", "destination rank " + std::to_string(dest) +
+                    " is outside [0, " + std::to_string(size_) + ")");
+  }
+  if (size > static_cast<size_t>(INT_MAX)) {
+    return core::Status::InvalidArgument(
+        "send", "message of " + std::to_string(size) +
+                    " bytes exceeds the MPI count limit (INT_MAX)");
+  }
+  return core::Status::Ok();
 }
 
 core::Status Communicator::SendBytes(int dest, MessageTag tag,
                                      std::span<const std::byte> bytes) {
-  if (dest < 0 || dest >= size_) {
-    return core::Status::InvalidArgument(
-        "SendBytes", "destination rank " + std::to_string(dest) +
-                         " is outside [0, " + std::to_string(size_) + ")");
-  }
-  if (bytes.size() > static_cast<size_t>(INT_MAX)) {
-    return core::Status::InvalidArgument(
-        "SendBytes", "message of " + std::to_string(bytes.size()) +
-                         " bytes exceeds the MPI count limit (INT_MAX)");
-  }
+  MER_RETURN_IF_ERROR(CheckSend(dest, bytes.size()));
   MER_MPI_CHECK(MPI_Send(bytes.data(), static_cast<int>(bytes.size()),
                          MPI_BYTE, dest, static_cast<int>(tag), comm_));
   return core::Status::Ok();
+}
+
+core::Status Communicator::PostSend(int dest, MessageTag tag,
+                                    std::string bytes) {
+  MER_RETURN_IF_ERROR(CheckSend(dest, bytes.size()));
+  PollSends();
+  PostedSend& send = posted_.emplace_back();
+  send.bytes = std::move(bytes);
+  MER_MPI_CHECK(MPI_Isend(send.bytes.data(),
+                          static_cast<int>(send.bytes.size()), MPI_BYTE, dest,
+                          static_cast<int>(tag), comm_, &send.request));
+  return core::Status::Ok();
+}
+
+size_t Communicator::PollSends() {
+  for (auto it = posted_.begin(); it != posted_.end();) {
+    int done = 0;
+    MER_MPI_CHECK(MPI_Test(&it->request, &done, MPI_STATUS_IGNORE));
+    it = done ? posted_.erase(it) : std::next(it);
+  }
+  return posted_.size();
+}
+
+void Communicator::FlushSends() {
+  for (PostedSend& send : posted_) {
+    MER_MPI_CHECK(MPI_Wait(&send.request, MPI_STATUS_IGNORE));
+  }
+  posted_.clear();
 }
 
 core::Status Communicator::SendBytes(int dest, MessageTag tag,

@@ -8,8 +8,8 @@
 //
 // Ownership: the Communicator owns a duplicate of the MPI_Comm it was made
 // from (so mer's traffic never matches anyone else's messages) and frees it
-// in its destructor; it must be destroyed before MpiEnvironment finalises.
-// Move-only.
+// in its destructor, after waiting for its posted sends; it must be
+// destroyed before MpiEnvironment finalises. Move-only.
 //
 // Errors: the duplicate uses MPI_ERRORS_RETURN and every call goes through
 // MER_MPI_CHECK, so an MPI failure aborts the job with the MPI error text
@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <list>
 #include <optional>
 #include <span>
 #include <string>
@@ -78,6 +79,21 @@ class Communicator {
   [[nodiscard]] core::Status SendBytes(int dest, MessageTag tag,
                                        std::string_view bytes);
 
+  // Starts a non-blocking send and returns at once; the Communicator keeps
+  // `bytes` alive until the send completes. For a rank that must never
+  // block on a send (the coordinator: a blocking send of a large message
+  // to a worker that is itself blocked sending to the coordinator would
+  // deadlock). Completed sends are reaped by PollSends(), FlushSends() and
+  // later PostSend calls. Same InvalidArgument cases as SendBytes.
+  [[nodiscard]] core::Status PostSend(int dest, MessageTag tag,
+                                      std::string bytes);
+  // Reaps completed posted sends without blocking; returns how many are
+  // still in flight.
+  size_t PollSends();
+  // Blocks until every posted send has completed (their receivers must
+  // receive them). The destructor does this too.
+  void FlushSends();
+
   // Blocks until a message from `source` (or kAnySource) with `tag` (or any
   // tag when nullopt) arrives, then receives it whole (MPI_Probe +
   // MPI_Get_count + MPI_Recv, so the size need not be known in advance).
@@ -102,9 +118,17 @@ class Communicator {
   void Barrier();
 
  private:
+  struct PostedSend {
+    MPI_Request request = MPI_REQUEST_NULL;
+    std::string bytes;  // the send buffer; std::list keeps it in place
+  };
+
+  core::Status CheckSend(int dest, size_t size) const;
+
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0;
   int size_ = 0;
+  std::list<PostedSend> posted_;
 };
 
 }  // namespace mer::comm
