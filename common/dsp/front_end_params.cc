@@ -68,9 +68,9 @@ core::Status FrontEndParams::Validate() const {
     return Bad("n_fft", Num(n_fft), "must be between 16 and 1048576");
   }
   if (win_length < 0 || win_length > n_fft) {
-    return Bad("win_length", Num(win_length),
-               "must be between 1 and n_fft " + Num(n_fft) +
-                   " (0 means n_fft)");
+    return Bad(
+        "win_length", Num(win_length),
+        "must be between 1 and n_fft " + Num(n_fft) + " (0 means n_fft)");
   }
   if (hop_length < 1) {
     return Bad("hop_length", Num(hop_length), "must be at least 1");
@@ -184,11 +184,21 @@ core::Result<FrontEndParams> FrontEndParams::FromJson(const nlohmann::json& j) {
   if (!j.is_object()) {
     return core::Status::InvalidArgument(kWhat, "expected a JSON object");
   }
-  static const std::set<std::string> kKnown = {
-      "sample_rate", "n_fft",     "win_length", "hop_length",
-      "n_mels",      "fmin",      "fmax",       "mel_scale",
-      "mel_norm",    "center",    "pad_mode",   "top_db",
-      "segment_seconds", "segment_hop_seconds", "digest"};
+  static const std::set<std::string> kKnown = {"sample_rate",
+                                               "n_fft",
+                                               "win_length",
+                                               "hop_length",
+                                               "n_mels",
+                                               "fmin",
+                                               "fmax",
+                                               "mel_scale",
+                                               "mel_norm",
+                                               "center",
+                                               "pad_mode",
+                                               "top_db",
+                                               "segment_seconds",
+                                               "segment_hop_seconds",
+                                               "digest"};
   for (const auto& item : j.items()) {
     if (!kKnown.count(item.key())) {
       return core::Status::InvalidArgument(
@@ -222,9 +232,8 @@ core::Result<FrontEndParams> FrontEndParams::FromJson(const nlohmann::json& j) {
     }
     *out = static_cast<int>(n);
   }
-  for (auto [key, out] : {std::pair{"fmin", &p.fmin},
-                          {"fmax", &p.fmax},
-                          {"top_db", &p.top_db}}) {
+  for (auto [key, out] :
+       {std::pair{"fmin", &p.fmin}, {"fmax", &p.fmax}, {"top_db", &p.top_db}}) {
     MER_ASSIGN_OR_RETURN(const nlohmann::json* v, field(key));
     if (!v->is_number()) return type_error(key, "a number");
     *out = v->get<float>();
@@ -250,17 +259,14 @@ core::Result<FrontEndParams> FrontEndParams::FromJson(const nlohmann::json& j) {
     }
     return type_error(key, want);
   };
-  MER_ASSIGN_OR_RETURN(
-      bool slaney_scale,
-      name("mel_scale", "slaney", "htk", "\"slaney\" or \"htk\""));
+  MER_ASSIGN_OR_RETURN(bool slaney_scale, name("mel_scale", "slaney", "htk",
+                                               "\"slaney\" or \"htk\""));
   p.mel_scale = slaney_scale ? MelScale::kSlaney : MelScale::kHtk;
-  MER_ASSIGN_OR_RETURN(
-      bool slaney_norm,
-      name("mel_norm", "slaney", "none", "\"slaney\" or \"none\""));
+  MER_ASSIGN_OR_RETURN(bool slaney_norm, name("mel_norm", "slaney", "none",
+                                              "\"slaney\" or \"none\""));
   p.mel_norm = slaney_norm ? MelNorm::kSlaney : MelNorm::kNone;
-  MER_ASSIGN_OR_RETURN(
-      bool reflect,
-      name("pad_mode", "reflect", "constant", "\"reflect\" or \"constant\""));
+  MER_ASSIGN_OR_RETURN(bool reflect, name("pad_mode", "reflect", "constant",
+                                          "\"reflect\" or \"constant\""));
   p.pad_mode = reflect ? PadMode::kReflect : PadMode::kConstant;
 
   MER_RETURN_IF_ERROR(p.Validate().WithContext(kWhat));

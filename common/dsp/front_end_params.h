@@ -11,11 +11,10 @@
 #ifndef MER_COMMON_DSP_FRONT_END_PARAMS_H_
 #define MER_COMMON_DSP_FRONT_END_PARAMS_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/core/result.h"
 #include "common/core/status.h"

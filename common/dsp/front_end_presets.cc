@@ -7,7 +7,8 @@ namespace mer::dsp {
 namespace {
 
 FrontEndParams DefaultPreset() {
-  FrontEndParams p;  // the struct's defaults are this preset, fmax made explicit
+  FrontEndParams
+      p;  // the struct's defaults are this preset, fmax made explicit
   p.fmax = 8000.0f;
   return p;
 }
@@ -29,6 +30,8 @@ FrontEndParams LibrosaPreset() {
 
 // The seed CRNN paper (2019): 44.1 kHz, frames of 256 samples, hop 128, 96 mel
 // bands, inputs of 96 x 1366 frames (the segment is exactly 1366 hops).
+// With 172 Hz bins, 18 of the 96 narrow low filters cover no bin and stay at
+// the -100 dB floor (torchaudio warns about the same); kept as published.
 FrontEndParams Paper2019Preset() {
   FrontEndParams p;
   p.sample_rate = 44100;
@@ -69,21 +72,25 @@ std::string DescribePresets() {
   for (const std::string& name : PresetNames()) {
     const FrontEndParams p = *PresetParams(name);
     s += name + ": " + p.Describe() + "\n";
-    s += "  sample_rate=" + std::to_string(p.sample_rate) +
-         " n_fft=" + std::to_string(p.n_fft) +
-         " win_length=" + std::to_string(p.EffectiveWinLength()) +
-         " hop_length=" + std::to_string(p.hop_length) +
-         " n_mels=" + std::to_string(p.n_mels) + "\n";
-    // Canonical() spells every field with fixed formatting; show its tail.
-    std::string canonical = p.Canonical();
-    canonical = canonical.substr(canonical.find(";fmin=") + 1);
-    for (char& c : canonical) {
-      if (c == ';') c = ' ';
+    // Every field as Canonical() spells it ("fe1;key=value;..."), wrapped.
+    const std::string canonical = p.Canonical();
+    std::string line;
+    size_t pos = canonical.find(';');
+    while (pos != std::string::npos) {
+      const size_t next = canonical.find(';', pos + 1);
+      const std::string field = canonical.substr(
+          pos + 1, next == std::string::npos ? next : next - pos - 1);
+      if (!line.empty() && line.size() + 1 + field.size() > 76) {
+        s += "  " + line + "\n";
+        line.clear();
+      }
+      line += (line.empty() ? "" : " ") + field;
+      pos = next;
     }
-    s += "  " + canonical + "\n";
-    s += "  segment=" + std::to_string(p.SegmentFrames()) +
-         " frames, segment_hop=" + std::to_string(p.SegmentHopFrames()) +
-         " frames, digest " + p.Digest() + "\n";
+    s += "  " + line + "\n";
+    s += "  segments of " + std::to_string(p.SegmentFrames()) +
+         " frames every " + std::to_string(p.SegmentHopFrames()) +
+         " frames; digest " + p.Digest() + "\n";
   }
   return s;
 }

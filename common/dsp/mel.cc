@@ -10,7 +10,7 @@ namespace {
 
 // Slaney (Auditory Toolbox) constants, as in librosa.
 constexpr double kMinLogHz = 1000.0;
-constexpr double kFspHz = 200.0 / 3.0;        // Hz per mel in the linear part
+constexpr double kFspHz = 200.0 / 3.0;  // Hz per mel in the linear part
 constexpr double kMinLogMel = kMinLogHz / kFspHz;  // 15
 const double kLogStep = std::log(6.4) / 27.0;
 
@@ -23,7 +23,8 @@ double HzToMel(double hz, MelScale scale) {
 }
 
 double MelToHz(double mel, MelScale scale) {
-  if (scale == MelScale::kHtk) return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0);
+  if (scale == MelScale::kHtk)
+    return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0);
   if (mel < kMinLogMel) return mel * kFspHz;
   return kMinLogHz * std::exp(kLogStep * (mel - kMinLogMel));
 }
@@ -42,8 +43,7 @@ std::vector<float> MelFilterbank(const FrontEndParams& p) {
   std::vector<float> fb(static_cast<size_t>(n_mels) * n_freqs, 0.0f);
   for (int m = 0; m < n_mels; ++m) {
     const double lo = hz[m], mid = hz[m + 1], hi = hz[m + 2];
-    const double norm =
-        p.mel_norm == MelNorm::kSlaney ? 2.0 / (hi - lo) : 1.0;
+    const double norm = p.mel_norm == MelNorm::kSlaney ? 2.0 / (hi - lo) : 1.0;
     for (int k = 0; k < n_freqs; ++k) {
       const double f = static_cast<double>(k) * p.sample_rate / p.n_fft;
       const double down = (f - lo) / (mid - lo);

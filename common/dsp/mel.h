@@ -33,15 +33,16 @@ std::vector<float> MelFilterbank(const FrontEndParams& p);
 struct SparseFilterbank {
   int n_mels = 0;
   int n_freqs = 0;
-  std::vector<int> start;   // [n_mels]
-  std::vector<int> end;     // [n_mels], exclusive; start == end for an empty filter
+  std::vector<int> start;  // [n_mels]
+  std::vector<int>
+      end;  // [n_mels], exclusive; start == end for an empty filter
   std::vector<int> offset;  // [n_mels] into weights
   std::vector<float> weights;
 
   // Builds from a dense row-major [n_mels][n_freqs] matrix (first to last
   // nonzero of each row).
-  static SparseFilterbank FromDense(const std::vector<float>& dense,
-                                    int n_mels, int n_freqs);
+  static SparseFilterbank FromDense(const std::vector<float>& dense, int n_mels,
+                                    int n_freqs);
   // Back to dense row-major [n_mels][n_freqs].
   std::vector<float> ToDense() const;
 };

@@ -98,7 +98,8 @@ Spectrogram LogMelExtractor::ComputePower(std::span<const float> samples) {
   out.data.assign(static_cast<size_t>(out.n_mels) * out.n_frames, 0.0f);
   const int n_freqs = params_.NumFreqs();
   // Reflection needs n > n_fft / 2 (torch.stft's rule); else zeros.
-  const bool reflect = params_.center && params_.pad_mode == PadMode::kReflect &&
+  const bool reflect = params_.center &&
+                       params_.pad_mode == PadMode::kReflect &&
                        samples.size() > static_cast<size_t>(params_.n_fft / 2);
   const int n_frames = out.n_frames;
   for (int t0 = 0; t0 < n_frames; t0 += kBlock) {

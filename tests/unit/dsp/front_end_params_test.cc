@@ -69,10 +69,11 @@ TEST(FrontEndParamsTest, DescribeIsOneReadableLine) {
   p.top_db = 80.0f;
   p.pad_mode = PadMode::kConstant;
   p.mel_scale = MelScale::kHtk;
-  EXPECT_EQ(p.Describe(),
-            "16000 Hz, n_fft 512, win 400, hop 256 (16 ms), 96 mels htk/slaney, "
-            "0-8000 Hz, constant padding, top_db 80, segments 4.096 s / hop "
-            "2.048 s");
+  EXPECT_EQ(
+      p.Describe(),
+      "16000 Hz, n_fft 512, win 400, hop 256 (16 ms), 96 mels htk/slaney, "
+      "0-8000 Hz, constant padding, top_db 80, segments 4.096 s / hop "
+      "2.048 s");
   const std::string all = DescribePresets();
   for (const std::string& name : PresetNames()) {
     EXPECT_NE(all.find(name + ": " + Preset(name).Describe()),
@@ -80,7 +81,9 @@ TEST(FrontEndParamsTest, DescribeIsOneReadableLine) {
         << all;
     EXPECT_NE(all.find(Preset(name).Digest()), std::string::npos);
   }
-  EXPECT_NE(all.find("segment=1366 frames"), std::string::npos) << all;
+  EXPECT_NE(all.find("segments of 1366 frames every 1366 frames"),
+            std::string::npos)
+      << all;
 }
 
 struct BadCase {
@@ -117,7 +120,8 @@ TEST(FrontEndParamsTest, ValidateRejectsBadValuesWithClearMessages) {
        "segment_hop_seconds 0: must be above 0"},
       {"seg_hop_long", [](FrontEndParams& p) { p.segment_hop_seconds = 5.0; },
        "segment_hop_seconds 5: must not exceed segment_seconds 4.096"},
-      {"scale", [](FrontEndParams& p) { p.mel_scale = static_cast<MelScale>(7); },
+      {"scale",
+       [](FrontEndParams& p) { p.mel_scale = static_cast<MelScale>(7); },
        "mel_scale 7: must be slaney or htk"},
   };
   for (const BadCase& c : cases) {

@@ -21,8 +21,8 @@ TEST(MelTest, ScalesMatchReferenceValues) {
   EXPECT_EQ(HzToMel(0.0, MelScale::kSlaney), 0.0);
   EXPECT_EQ(HzToMel(0.0, MelScale::kHtk), 0.0);
   for (MelScale scale : {MelScale::kSlaney, MelScale::kHtk}) {
-    for (double hz : {0.0, 20.0, 500.0, 999.9, 1000.0, 2000.0, 8000.0,
-                      22050.0}) {
+    for (double hz :
+         {0.0, 20.0, 500.0, 999.9, 1000.0, 2000.0, 8000.0, 22050.0}) {
       EXPECT_NEAR(MelToHz(HzToMel(hz, scale), scale), hz, 1e-9 * (1 + hz))
           << hz;
     }
@@ -100,6 +100,17 @@ TEST(MelTest, SlaneyNormGivesEqualAreasAndHtkPeaksAtOne) {
     EXPECT_GT(peak, 0.9f);  // the apex falls between bins (3.9 Hz apart)
     EXPECT_LE(peak, 1.0f);
   }
+}
+
+TEST(MelTest, Paper2019PresetHasEmptyLowFilters) {
+  // n_fft 256 at 44.1 kHz: 172 Hz bins, narrower than the low filters.
+  const FrontEndParams p = *PresetParams("paper2019");
+  const SparseFilterbank fb =
+      SparseFilterbank::FromDense(MelFilterbank(p), p.n_mels, p.NumFreqs());
+  int empty = 0;
+  for (int m = 0; m < p.n_mels; ++m) empty += fb.start[m] == fb.end[m];
+  EXPECT_EQ(empty, 18);
+  EXPECT_EQ(fb.start[p.n_mels - 1] > 0, true);
 }
 
 }  // namespace

@@ -62,8 +62,8 @@ TEST(SegmenterTest, EmptySpectrogramGivesNoSegments) {
 
 TEST(SegmenterTest, PresetSizesGiveModelInputs) {
   const FrontEndParams p = *PresetParams("paper2019");
-  const Segments s = SegmentSpectrogram(Ramp(p.n_mels, 3000),
-                                        p.SegmentFrames(), p.SegmentHopFrames());
+  const Segments s = SegmentSpectrogram(Ramp(p.n_mels, 3000), p.SegmentFrames(),
+                                        p.SegmentHopFrames());
   EXPECT_EQ(s.n_segments, 2);  // 96 x 1366 inputs at 0 and 1366
   EXPECT_EQ(s.n_frames, 1366);
   EXPECT_EQ(s.start_frames, (std::vector<int>{0, 1366}));

@@ -17,7 +17,8 @@ namespace {
 
 FrontEndParams DefaultParams() { return *PresetParams("default"); }
 
-std::vector<float> Sine(double hz, int sample_rate, size_t n, float amp = 0.5f) {
+std::vector<float> Sine(double hz, int sample_rate, size_t n,
+                        float amp = 0.5f) {
   std::vector<float> x(n);
   for (size_t i = 0; i < n; ++i) {
     x[i] = amp * static_cast<float>(
@@ -85,9 +86,10 @@ void ExpectLogMelMatchesGolden(const std::string& case_name) {
       << close << " of " << live << " within 1e-3 dB; worst " << worst;
   EXPECT_EQ(far, 0u) << "worst " << worst << " dB";
   EXPECT_LT(worst_deep, 0.1) << deep << " bins more than 100 dB down";
-  std::printf("%s: %zu bins, %zu within 1e-3 dB, worst %.2g dB; %zu deeper "
-              "bins, worst %.2g dB\n",
-              case_name.c_str(), live, close, worst, deep, worst_deep);
+  std::printf(
+      "%s: %zu bins, %zu within 1e-3 dB, worst %.2g dB; %zu deeper "
+      "bins, worst %.2g dB\n",
+      case_name.c_str(), live, close, worst, deep, worst_deep);
 }
 
 TEST(LogMelTest, DefaultPresetMatchesTorchaudio) {
@@ -171,10 +173,10 @@ TEST(LogMelTest, PowerToDbIsAccurateOverTheFloatRange) {
   PowerToDb(y.data(), y.size(), 1e-30f);
   double worst = 0.0;
   for (size_t i = 0; i + 3 < x.size(); ++i) {
-    worst = std::max(worst, std::fabs(y[i] - 10.0 * std::log10(
-                                                 static_cast<double>(x[i]))));
+    worst = std::max(
+        worst, std::fabs(y[i] - 10.0 * std::log10(static_cast<double>(x[i]))));
   }
-  EXPECT_LT(worst, 1e-5 + 1.2e-7 * 300);  // float spacing near 300 is 3e-5
+  EXPECT_LT(worst, 1e-5 + 1.2e-7 * 300);       // float spacing near 300 is 3e-5
   EXPECT_NEAR(y[y.size() - 3], -300.0, 1e-4);  // 0 -> amin
   EXPECT_NEAR(y[y.size() - 2], -300.0, 1e-4);  // negative -> amin
   EXPECT_NEAR(y[y.size() - 1], -300.0, 1e-4);  // NaN -> amin
