@@ -52,8 +52,8 @@ core::Status WorkScheduler::OnRequest(int worker, size_t capacity) {
   WorkerState& state = workers_[worker];
   if (capacity == 0) {
     return core::Status::InvalidArgument(
-        "work request", "worker " + std::to_string(worker) +
-                            " asked for 0 items");
+        "work request",
+        "worker " + std::to_string(worker) + " asked for 0 items");
   }
   if (state.pending_capacity) {
     return core::Status::InvalidArgument(
@@ -75,10 +75,10 @@ core::Status WorkScheduler::OnResult(int worker, std::string_view track_id) {
   WorkerState& state = workers_[worker];
   auto it = state.in_flight.find(std::string(track_id));
   if (it == state.in_flight.end()) {
-    return core::Status::NotFound(
-        "track result",
-        "track '" + std::string(track_id) + "' is not in flight on worker " +
-            std::to_string(worker));
+    return core::Status::NotFound("track result",
+                                  "track '" + std::string(track_id) +
+                                      "' is not in flight on worker " +
+                                      std::to_string(worker));
   }
   state.in_flight.erase(it);
   --total_in_flight_;

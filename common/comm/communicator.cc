@@ -81,8 +81,8 @@ core::Status Communicator::CheckSend(int dest, size_t size) const {
 core::Status Communicator::SendBytes(int dest, MessageTag tag,
                                      std::span<const std::byte> bytes) {
   MER_RETURN_IF_ERROR(CheckSend(dest, bytes.size()));
-  MER_MPI_CHECK(MPI_Send(bytes.data(), static_cast<int>(bytes.size()),
-                         MPI_BYTE, dest, static_cast<int>(tag), comm_));
+  MER_MPI_CHECK(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE,
+                         dest, static_cast<int>(tag), comm_));
   return core::Status::Ok();
 }
 
@@ -138,8 +138,8 @@ ReceivedMessage Communicator::RecvBytes(int source,
   return message;
 }
 
-std::optional<ProbeResult> Communicator::IProbe(
-    int source, std::optional<MessageTag> tag) {
+std::optional<ProbeResult> Communicator::IProbe(int source,
+                                                std::optional<MessageTag> tag) {
   MER_CHECK_MSG(source == kAnySource || (source >= 0 && source < size_),
                 "IProbe: source rank out of range");
   int flag = 0;
@@ -148,8 +148,7 @@ std::optional<ProbeResult> Communicator::IProbe(
   if (!flag) return std::nullopt;
   int count = 0;
   MER_MPI_CHECK(MPI_Get_count(&status, MPI_BYTE, &count));
-  return ProbeResult{status.MPI_SOURCE,
-                     static_cast<MessageTag>(status.MPI_TAG),
+  return ProbeResult{status.MPI_SOURCE, static_cast<MessageTag>(status.MPI_TAG),
                      static_cast<size_t>(count)};
 }
 
@@ -174,15 +173,15 @@ void Communicator::AllreduceSum(float* data, size_t n) {
 
 void Communicator::AllreduceSum(double* data, size_t n) {
   ForEachIntRange(n, [&](size_t offset, int count) {
-    MER_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data + offset, count,
-                                MPI_DOUBLE, MPI_SUM, comm_));
+    MER_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data + offset, count, MPI_DOUBLE,
+                                MPI_SUM, comm_));
   });
 }
 
 void Communicator::AllreduceSum(int64_t* data, size_t n) {
   ForEachIntRange(n, [&](size_t offset, int count) {
-    MER_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data + offset, count,
-                                MPI_INT64_T, MPI_SUM, comm_));
+    MER_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data + offset, count, MPI_INT64_T,
+                                MPI_SUM, comm_));
   });
 }
 

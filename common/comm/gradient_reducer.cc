@@ -17,8 +17,8 @@ GradientReducer::~GradientReducer() = default;
 core::Status MpiGradientReducerOptions::Validate() const {
   if (bucket_bytes < sizeof(float)) {
     return core::Status::InvalidArgument(
-        "bucket_bytes", std::to_string(bucket_bytes) +
-                            " is smaller than one float (4 bytes)");
+        "bucket_bytes",
+        std::to_string(bucket_bytes) + " is smaller than one float (4 bytes)");
   }
   if (bucket_bytes / sizeof(float) > static_cast<size_t>(INT_MAX)) {
     return core::Status::InvalidArgument(
@@ -76,8 +76,8 @@ core::Status MpiGradientReducer::AverageInPlace(
     }
   }
   MER_CHECK(bucket == num_buckets && filled == 0);
-  MER_MPI_CHECK(MPI_Waitall(static_cast<int>(requests.size()),
-                            requests.data(), MPI_STATUSES_IGNORE));
+  MER_MPI_CHECK(MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
+                            MPI_STATUSES_IGNORE));
 
   // Divide and unpack in the same order.
   // Divide (not multiply by 1/n) so the mean is the correctly rounded one.

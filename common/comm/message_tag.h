@@ -17,8 +17,8 @@ enum class MessageTag : int {
   kTrackFailure = 5,  // worker -> coordinator: one track failed, and why
   kWorkerDone = 6,    // worker -> coordinator: nothing left, worker exits
   // Control plane of other jobs (training, extraction).
-  kControl = 20,      // free-form control payload (JSON or protobuf bytes)
-  kTest = 99,         // reserved for tests of the transport
+  kControl = 20,  // free-form control payload (JSON or protobuf bytes)
+  kTest = 99,     // reserved for tests of the transport
 };
 
 // "request_work", "work_chunk", ...; "unknown" for values not listed.

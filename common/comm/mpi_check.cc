@@ -19,8 +19,8 @@ void MpiCheckFailed(int code, const char* call, const char* file, int line) {
   MPI_Finalized(&finalized);
   int rank = -1;
   if (initialized && !finalized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  std::fprintf(stderr, "[r%d] MPI error in %s at %s:%d: %s\n", rank, call,
-               file, line, text);
+  std::fprintf(stderr, "[r%d] MPI error in %s at %s:%d: %s\n", rank, call, file,
+               line, text);
   std::fflush(stderr);
   if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, 1);
   std::abort();

@@ -18,10 +18,10 @@ namespace mer::comm {
                                  int line);
 }  // namespace mer::comm
 
-#define MER_MPI_CHECK(call)                                            \
-  do {                                                                 \
-    const int mer_mpi_rc_ = (call);                                    \
-    if (mer_mpi_rc_ != MPI_SUCCESS)                                    \
+#define MER_MPI_CHECK(call)                                                \
+  do {                                                                     \
+    const int mer_mpi_rc_ = (call);                                        \
+    if (mer_mpi_rc_ != MPI_SUCCESS)                                        \
       ::mer::comm::MpiCheckFailed(mer_mpi_rc_, #call, __FILE__, __LINE__); \
   } while (0)
 

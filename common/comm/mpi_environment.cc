@@ -34,8 +34,8 @@ core::Result<std::unique_ptr<MpiEnvironment>> MpiEnvironment::Init(
   if (initialized) {
     MER_MPI_CHECK(MPI_Query_thread(&env->thread_level_));
   } else {
-    const int rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED,
-                                   &env->thread_level_);
+    const int rc =
+        MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &env->thread_level_);
     if (rc != MPI_SUCCESS) {
       return core::Status::Internal("MPI_Init_thread", ErrorText(rc));
     }
@@ -43,9 +43,10 @@ core::Result<std::unique_ptr<MpiEnvironment>> MpiEnvironment::Init(
   }
   if (env->thread_level_ < MPI_THREAD_FUNNELED) {
     return core::Status::NotSupported(
-        "MPI init", "the MPI library does not provide MPI_THREAD_FUNNELED "
-                    "(provided level " +
-                        std::to_string(env->thread_level_) + ")");
+        "MPI init",
+        "the MPI library does not provide MPI_THREAD_FUNNELED "
+        "(provided level " +
+            std::to_string(env->thread_level_) + ")");
   }
 
   MER_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &env->rank_));

@@ -15,17 +15,17 @@ namespace mer::comm {
                                   const char* file, int line);
 }  // namespace mer::comm
 
-#define MER_NCCL_CHECK(call)                                              \
-  do {                                                                    \
-    const ncclResult_t mer_nccl_rc_ = (call);                             \
-    if (mer_nccl_rc_ != ncclSuccess)                                      \
+#define MER_NCCL_CHECK(call)                                                 \
+  do {                                                                       \
+    const ncclResult_t mer_nccl_rc_ = (call);                                \
+    if (mer_nccl_rc_ != ncclSuccess)                                         \
       ::mer::comm::NcclCheckFailed(mer_nccl_rc_, #call, __FILE__, __LINE__); \
   } while (0)
 
-#define MER_CUDA_CHECK(call)                                              \
-  do {                                                                    \
-    const cudaError_t mer_cuda_rc_ = (call);                              \
-    if (mer_cuda_rc_ != cudaSuccess)                                      \
+#define MER_CUDA_CHECK(call)                                                 \
+  do {                                                                       \
+    const cudaError_t mer_cuda_rc_ = (call);                                 \
+    if (mer_cuda_rc_ != cudaSuccess)                                         \
       ::mer::comm::CudaCheckFailed(mer_cuda_rc_, #call, __FILE__, __LINE__); \
   } while (0)
 

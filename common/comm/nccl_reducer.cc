@@ -3,8 +3,8 @@
 #include <mpi.h>
 
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "common/comm/communicator.h"
@@ -26,8 +26,8 @@ namespace {
   MPI_Finalized(&finalized);
   int rank = -1;
   if (initialized && !finalized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  std::fprintf(stderr, "[r%d] %s error %d in %s at %s:%d: %s\n", rank,
-               library, code, call, file, line, text);
+  std::fprintf(stderr, "[r%d] %s error %d in %s at %s:%d: %s\n", rank, library,
+               code, call, file, line, text);
   std::fflush(stderr);
   if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, 1);
   std::abort();
@@ -36,14 +36,14 @@ namespace {
 
 void NcclCheckFailed(ncclResult_t code, const char* call, const char* file,
                      int line) {
-  AbortJob("NCCL", static_cast<int>(code), ncclGetErrorString(code), call,
-           file, line);
+  AbortJob("NCCL", static_cast<int>(code), ncclGetErrorString(code), call, file,
+           line);
 }
 
 void CudaCheckFailed(cudaError_t code, const char* call, const char* file,
                      int line) {
-  AbortJob("CUDA", static_cast<int>(code), cudaGetErrorString(code), call,
-           file, line);
+  AbortJob("CUDA", static_cast<int>(code), cudaGetErrorString(code), call, file,
+           line);
 }
 
 int CudaDeviceCount() {
@@ -115,8 +115,7 @@ core::Status NcclGradientReducer::AverageInPlace(
   for (const auto& buffer : buffers) {
     if (buffer.empty()) continue;
     MER_NCCL_CHECK(ncclAllReduce(buffer.data(), buffer.data(), buffer.size(),
-                                 ncclFloat, ncclAvg, comm_->handle(),
-                                 stream_));
+                                 ncclFloat, ncclAvg, comm_->handle(), stream_));
   }
   MER_NCCL_CHECK(ncclGroupEnd());
   MER_CUDA_CHECK(cudaStreamSynchronize(stream_));

@@ -130,8 +130,8 @@ TEST(CommunicatorTest, SendRejectsABadRank) {
   EXPECT_TRUE(world.SendBytes(world.size(), MessageTag::kTest, "x")
                   .IsInvalidArgument());
   EXPECT_TRUE(world.SendBytes(-1, MessageTag::kTest, "x").IsInvalidArgument());
-  EXPECT_TRUE(world.PostSend(world.size(), MessageTag::kTest, "x")
-                  .IsInvalidArgument());
+  EXPECT_TRUE(
+      world.PostSend(world.size(), MessageTag::kTest, "x").IsInvalidArgument());
   EXPECT_EQ(world.PollSends(), 0u);
 }
 
@@ -228,16 +228,14 @@ TEST(MpiGradientReducerTest, OddSizesAcrossTinyBuckets) {
   CheckAverage(40, sizes, (total + 9) / 10);
 }
 
-TEST(MpiGradientReducerTest, OneFloatBuckets) {
-  CheckAverage(4, {3, 1, 5}, 9);
-}
+TEST(MpiGradientReducerTest, OneFloatBuckets) { CheckAverage(4, {3, 1, 5}, 9); }
 
 TEST(MpiGradientReducerTest, DefaultBucketHoldsAModel) {
   // 3.3 M floats (~13 MiB) fit in one 25 MiB bucket; 7.5 M need two.
-  CheckAverage(MpiGradientReducerOptions{}.bucket_bytes,
-               {3'000'000, 300'001}, 1);
-  CheckAverage(MpiGradientReducerOptions{}.bucket_bytes,
-               {5'000'000, 2'500'000}, 2);
+  CheckAverage(MpiGradientReducerOptions{}.bucket_bytes, {3'000'000, 300'001},
+               1);
+  CheckAverage(MpiGradientReducerOptions{}.bucket_bytes, {5'000'000, 2'500'000},
+               2);
 }
 
 TEST(MpiGradientReducerTest, EmptyListIsANoOp) {

@@ -2,9 +2,8 @@
 // device is visible; otherwise it says why it skipped.
 #include "common/comm/nccl_reducer.h"
 
-#include <gtest/gtest.h>
-
 #include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <span>

@@ -49,8 +49,8 @@ std::string ResultFor(const WorkItem& item) {
 bool Fails(const WorkItem& item) { return item.seq % 37 == 5; }
 
 void Send(Communicator& comm, int dest, const WorkMessage& m) {
-  ASSERT_TRUE(comm.SendBytes(dest, comm::TagOf(m), MessageCodec::Encode(m))
-                  .ok());
+  ASSERT_TRUE(
+      comm.SendBytes(dest, comm::TagOf(m), MessageCodec::Encode(m)).ok());
 }
 
 WorkMessage Receive(Communicator& comm, int source, int* from) {
@@ -77,11 +77,10 @@ void RunCoordinator(Communicator& comm,
     if (auto* r = std::get_if<comm::RequestWork>(&m)) {
       ASSERT_TRUE(scheduler.OnRequest(worker, r->capacity).ok());
     } else if (auto* r = std::get_if<comm::TrackResult>(&m)) {
-      EXPECT_EQ(r->payload, ResultFor(WorkItem{r->track_id,
-                                               "/catalogue/" +
-                                                   std::to_string(r->seq) +
-                                                   ".mp3",
-                                               r->seq}));
+      EXPECT_EQ(r->payload,
+                ResultFor(WorkItem{
+                    r->track_id,
+                    "/catalogue/" + std::to_string(r->seq) + ".mp3", r->seq}));
       ++results[r->track_id];
       ++ok;
       ++per_worker[worker];

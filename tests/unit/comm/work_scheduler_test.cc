@@ -148,7 +148,8 @@ TEST(WorkSchedulerTest, LostWorkersItemsGoToOthersFirst) {
   ASSERT_TRUE(s.OnRequest(1, 4).ok());
   auto r = s.TakeReplies();
   ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(Ids(r[0].items), (std::vector<std::string>{"t0", "t1", "t2", "t3"}));
+  EXPECT_EQ(Ids(r[0].items),
+            (std::vector<std::string>{"t0", "t1", "t2", "t3"}));
   ASSERT_TRUE(s.OnResult(0, "t2").ok());
   for (const char* id : {"t4", "t5", "t6", "t7"}) {
     ASSERT_TRUE(s.OnResult(1, id).ok());
@@ -160,7 +161,8 @@ TEST(WorkSchedulerTest, LostWorkersItemsGoToOthersFirst) {
   ASSERT_TRUE(s.OnRequest(1, 4).ok());
   r = s.TakeReplies();
   ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(Ids(r[0].items), (std::vector<std::string>{"t0", "t1", "t3", "t8"}));
+  EXPECT_EQ(Ids(r[0].items),
+            (std::vector<std::string>{"t0", "t1", "t3", "t8"}));
   // The lost worker is out of the protocol.
   EXPECT_TRUE(s.OnResult(0, "t0").IsInvalidArgument());
   EXPECT_TRUE(s.OnRequest(0, 4).IsInvalidArgument());
@@ -188,9 +190,9 @@ TEST(WorkSchedulerTest, RejectsProtocolViolations) {
   EXPECT_TRUE(s.OnRequest(-1, 4).IsInvalidArgument());
   EXPECT_TRUE(s.OnRequest(0, 0).IsInvalidArgument());
   ASSERT_TRUE(s.OnRequest(0, 4).ok());
-  ASSERT_TRUE(s.OnRequest(0, 4).ok());  // deferred (no room)
+  ASSERT_TRUE(s.OnRequest(0, 4).ok());                 // deferred (no room)
   EXPECT_TRUE(s.OnRequest(0, 4).IsInvalidArgument());  // one outstanding
-  EXPECT_TRUE(s.OnResult(1, "t0").IsNotFound());        // not its item
+  EXPECT_TRUE(s.OnResult(1, "t0").IsNotFound());       // not its item
   ASSERT_TRUE(s.OnResult(0, "t0").ok());
   EXPECT_TRUE(s.OnResult(0, "t0").IsNotFound());  // duplicate result
 }
@@ -287,14 +289,12 @@ TEST(WorkSchedulerTest, RandomInterleavingsHandOutEveryItemOnce) {
         w.in_transit.push_back(w.queue[k].track_id);
         w.queue.erase(w.queue.begin() + k);
       } else if (!w.in_transit.empty()) {
-        const size_t k =
-            uniform(0, static_cast<int>(w.in_transit.size()) - 1);
+        const size_t k = uniform(0, static_cast<int>(w.in_transit.size()) - 1);
         const std::string id = w.in_transit[k];
         w.in_transit.erase(w.in_transit.begin() + k);
         ASSERT_TRUE(s.OnResult(wi, id).ok());
         ++completed[id];
-      } else if (w.told_no_more && w.queue.empty() &&
-                 w.in_transit.empty()) {
+      } else if (w.told_no_more && w.queue.empty() && w.in_transit.empty()) {
         w.done = true;  // kWorkerDone
       }
       deliver();
@@ -305,9 +305,9 @@ TEST(WorkSchedulerTest, RandomInterleavingsHandOutEveryItemOnce) {
       }
       ASSERT_EQ(s.pulled(), s.completed() + s.in_flight() + s.requeued());
       ASSERT_LE(source.calls(), s.pulled() + 1);  // +1: the final nullopt
-      const bool all_done = std::all_of(
-          workers.begin(), workers.end(),
-          [](const SimWorker& x) { return x.lost || x.done; });
+      const bool all_done =
+          std::all_of(workers.begin(), workers.end(),
+                      [](const SimWorker& x) { return x.lost || x.done; });
       if (!all_done && s.completed() < static_cast<uint64_t>(num_items)) {
         ASSERT_FALSE(s.Done());
       }
