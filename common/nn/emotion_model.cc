@@ -1,0 +1,97 @@
+#include "common/nn/emotion_model.h"
+
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "common/nn/architectures.h"
+
+namespace mer::nn {
+
+EmotionModelImpl::EmotionModelImpl(ModelConfig resolved)
+    : config_(std::move(resolved)) {
+  if (config_.input_norm == "batchnorm") {
+    input_bn_ = register_module(
+        "input_bn", torch::nn::BatchNorm1d(config_.n_mels));
+  }
+}
+
+void EmotionModelImpl::RegisterHeads(int64_t trunk_dim) {
+  embedding_dim_ = trunk_dim;
+  if (config_.embedding_dim > 0) {
+    embed_ = register_module(
+        "embed", torch::nn::Linear(trunk_dim, config_.embedding_dim));
+    embedding_dim_ = config_.embedding_dim;
+  }
+  quadrant_head_ = register_module(
+      "quadrant_head",
+      torch::nn::Linear(embedding_dim_, config_.num_quadrants));
+  va_head_ = register_module("va_head", torch::nn::Linear(embedding_dim_, 2));
+  if (config_.num_tags > 0) {
+    tag_head_ = register_module(
+        "tag_head", torch::nn::Linear(embedding_dim_, config_.num_tags));
+  }
+}
+
+ModelOutput EmotionModelImpl::forward(const torch::Tensor& x) {
+  TORCH_CHECK(x.dim() == 3, "model input must be [batch, n_mels, frames], got ",
+              x.sizes());
+  TORCH_CHECK(x.size(1) == config_.n_mels, "model expects ", config_.n_mels,
+              " mel bands, input has ", x.size(1));
+  TORCH_CHECK(x.size(2) >= config_.MinFrames(), "model (", config_.arch,
+              ") needs at least ", config_.MinFrames(), " frames, input has ",
+              x.size(2));
+  torch::Tensor h = input_bn_ ? input_bn_->forward(x)
+                              : (x + config_.input_offset) * config_.input_scale;
+  h = Trunk(h);
+  if (embed_) h = torch::elu(embed_->forward(h));
+  ModelOutput out;
+  out.embedding = h;
+  out.quadrant_logits = quadrant_head_->forward(h);
+  out.va = torch::tanh(va_head_->forward(h));
+  if (tag_head_) out.tag_logits = tag_head_->forward(h);
+  return out;
+}
+
+core::Result<EmotionModel> MakeModel(const ModelConfig& config) {
+  const ModelConfig c = config.Resolved();
+  MER_RETURN_IF_ERROR(c.Validate());
+  try {
+    std::shared_ptr<EmotionModelImpl> impl;
+    if (c.arch == "cnn") {
+      impl = std::make_shared<CnnImpl>(c);
+    } else if (c.arch == "rnn") {
+      impl = std::make_shared<RnnImpl>(c);
+    } else if (c.arch == "crnn") {
+      impl = std::make_shared<CrnnImpl>(c);
+    } else if (c.arch == "pcrnn") {
+      impl = std::make_shared<PcrnnImpl>(c);
+    } else if (c.arch == "attn-lstm") {
+      impl = std::make_shared<AttnLstmImpl>(c);
+    } else {
+      return core::Status::InvalidArgument("model config: arch", c.arch);
+    }
+    return EmotionModel(std::move(impl));
+  } catch (const c10::Error& e) {
+    return core::Status::Internal("building model " + c.arch,
+                                  e.what_without_backtrace());
+  }
+}
+
+std::vector<torch::Tensor> OrderedParameters(const EmotionModel& model) {
+  return model->parameters(/*recurse=*/true);
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> OrderedState(
+    const EmotionModel& model) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& item : model->named_parameters(/*recurse=*/true)) {
+    out.emplace_back(item.key(), item.value());
+  }
+  for (const auto& item : model->named_buffers(/*recurse=*/true)) {
+    out.emplace_back(item.key(), item.value());
+  }
+  return out;
+}
+
+}  // namespace mer::nn

@@ -1,0 +1,85 @@
+// EmotionModel: the base of every architecture (DESIGN.md §5) and the
+// factory that builds one from a ModelConfig.
+//
+//   MER_ASSIGN_OR_RETURN(EmotionModel model, MakeModel(config));
+//   ModelOutput out = model->forward(log_mel);   // [B, n_mels, T] dB
+//
+// Every architecture is a trunk (conv / recurrent layers, in architectures.h)
+// followed by the same heads, so the trainer, the loss and the predictor
+// never look at the architecture. Registered module names are stable (they
+// are the keys of saved weights): "input_bn" (batchnorm input only), the
+// trunk's ("blocks", "gru", "cnn", "lstm", "att_hidden", "att_score"), then
+// "embed" (embedding_dim > 0), "quadrant_head", "va_head", "tag_head"
+// (num_tags > 0).
+//
+// Ownership: EmotionModel is a torch::nn::ModuleHolder (a shared pointer).
+// Thread-safety: like any torch module, one thread at a time (forward in
+// train mode updates BatchNorm statistics).
+#ifndef MER_COMMON_NN_EMOTION_MODEL_H_
+#define MER_COMMON_NN_EMOTION_MODEL_H_
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/core/result.h"
+#include "common/nn/model_config.h"
+
+namespace mer::nn {
+
+struct ModelOutput {
+  torch::Tensor embedding;        // [B, E]: the activation before the heads
+  torch::Tensor quadrant_logits;  // [B, num_quadrants]
+  torch::Tensor va;               // [B, 2]: valence, arousal in (-1, 1)
+  torch::Tensor tag_logits;       // [B, num_tags]; undefined when no tags
+};
+
+class EmotionModelImpl : public torch::nn::Module {
+ public:
+  // `x`: [B, n_mels, T] float32 log-mel in dB, T >= config().MinFrames().
+  // Throws c10::Error on a wrong shape (callers at a boundary catch it).
+  ModelOutput forward(const torch::Tensor& x);
+
+  // The resolved config the model was built from.
+  const ModelConfig& config() const { return config_; }
+  int64_t embedding_dim() const { return embedding_dim_; }
+
+ protected:
+  explicit EmotionModelImpl(ModelConfig resolved);
+  // Normalised input [B, n_mels, T] -> features [B, trunk_dim].
+  virtual torch::Tensor Trunk(const torch::Tensor& x) = 0;
+  // Called last by each architecture's constructor.
+  void RegisterHeads(int64_t trunk_dim);
+
+ private:
+  ModelConfig config_;
+  int64_t embedding_dim_ = 0;
+  torch::nn::BatchNorm1d input_bn_{nullptr};
+  torch::nn::Linear embed_{nullptr};
+  torch::nn::Linear quadrant_head_{nullptr};
+  torch::nn::Linear va_head_{nullptr};
+  torch::nn::Linear tag_head_{nullptr};
+};
+TORCH_MODULE(EmotionModel);
+
+// Builds the architecture `config.arch` from the resolved, validated config,
+// with weights initialised from torch's global generator (seed it with
+// torch::manual_seed for reproducible runs). InvalidArgument on a bad config.
+core::Result<EmotionModel> MakeModel(const ModelConfig& config);
+
+// The model's parameters in registration order: the same order on every rank
+// for the same config, which a bucketed gradient all-reduce relies on.
+std::vector<torch::Tensor> OrderedParameters(const EmotionModel& model);
+// Parameters then buffers (BatchNorm statistics), named, in registration
+// order: what rank 0 broadcasts so every rank starts from the same state.
+std::vector<std::pair<std::string, torch::Tensor>> OrderedState(
+    const EmotionModel& model);
+
+}  // namespace mer::nn
+
+#endif  // MER_COMMON_NN_EMOTION_MODEL_H_

@@ -1,0 +1,303 @@
+#include "common/nn/model_config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace mer::nn {
+namespace {
+
+using core::Result;
+using core::Status;
+
+// Frequency pools of `blocks` conv blocks whose floor divisions take `h` to
+// exactly 1: each block pools by ceil(h^(1/left)), then the list is sorted
+// ascending (fine detail kept early) when that still reaches 1.
+std::vector<int> CollapsingPools(int h, int blocks) {
+  std::vector<int> pools;
+  int rest = h;
+  for (int i = 0; i < blocks; ++i) {
+    const int left = blocks - i;
+    int f = left == 1 ? rest
+                      : static_cast<int>(std::ceil(
+                            std::pow(static_cast<double>(rest), 1.0 / left) -
+                            1e-9));
+    f = std::max(f, 1);
+    pools.push_back(f);
+    rest /= f;
+  }
+  std::vector<int> sorted = pools;
+  std::sort(sorted.begin(), sorted.end());
+  int check = h;
+  for (int f : sorted) check /= f;
+  return check == 1 ? sorted : pools;
+}
+
+// Pools of `factor` while the size allows, then 1.
+std::vector<int> HalvingPools(int h, int blocks, int factor) {
+  std::vector<int> pools;
+  for (int i = 0; i < blocks; ++i) {
+    const int f = h >= factor ? factor : 1;
+    pools.push_back(f);
+    h /= f;
+  }
+  return pools;
+}
+
+int FloorChain(int size, const std::vector<int>& pools) {
+  for (int f : pools) size /= f;
+  return size;
+}
+
+int Product(const std::vector<int>& v) {
+  int p = 1;
+  for (int x : v) p *= x;
+  return p;
+}
+
+bool UsesConv(const ModelConfig& c) {
+  return c.arch == "cnn" || c.arch == "crnn" || c.arch == "pcrnn" ||
+         (c.arch == "attn-lstm" && c.attn_conv_front);
+}
+
+bool ReadsFrames(const ModelConfig& c) {
+  return c.arch == "rnn" || c.arch == "pcrnn" ||
+         (c.arch == "attn-lstm" && !c.attn_conv_front);
+}
+
+}  // namespace
+
+const std::vector<std::string>& ArchNames() {
+  static const std::vector<std::string> kNames = {"cnn", "rnn", "crnn",
+                                                  "pcrnn", "attn-lstm"};
+  return kNames;
+}
+
+ModelConfig ModelConfig::ForArch(const std::string& arch) {
+  ModelConfig c;
+  c.arch = arch;
+  return c.Resolved();
+}
+
+ModelConfig ModelConfig::Paper2019() {
+  ModelConfig c;
+  c.arch = "crnn";
+  c.n_mels = 96;
+  c.n_frames = 1440;  // 1366 frames (29.1 s at hop 512, 22.05 kHz) padded
+  c.channels = {64, 128, 128, 128};
+  c.freq_pools = {2, 3, 4, 4};
+  c.time_pools = {2, 3, 4, 4};
+  c.cnn_dropout = 0.5f;
+  c.rnn_hidden = 64;
+  c.rnn_layers = 2;
+  c.rnn_dropout = 0.3f;
+  return c.Resolved();
+}
+
+Result<ModelConfig> ModelConfig::Named(const std::string& name) {
+  if (name == "default") return ForArch("crnn");
+  if (name == "paper2019") return Paper2019();
+  for (const std::string& a : ArchNames()) {
+    if (a == name) return ForArch(a);
+  }
+  return Status::InvalidArgument(
+      "model config '" + name + "'",
+      "unknown; expected default, paper2019, cnn, rnn, crnn, pcrnn or "
+      "attn-lstm");
+}
+
+ModelConfig ModelConfig::Resolved() const {
+  ModelConfig c = *this;
+  if (c.arch == "cnn") {
+    if (c.channels.empty()) c.channels = {32, 64, 64, 128, 128};
+  } else if (c.arch == "crnn") {
+    if (c.channels.empty()) c.channels = {32, 64, 128, 128};
+  } else if (c.arch == "pcrnn") {
+    if (c.channels.empty()) c.channels = {32, 64, 64, 64};
+  } else if (c.arch == "attn-lstm") {
+    if (!c.attn_conv_front) c.channels.clear();
+    if (c.attn_conv_front && c.channels.empty()) c.channels = {32, 64};
+  } else if (c.arch == "rnn") {
+    c.channels.clear();
+  }
+  const int blocks = static_cast<int>(c.channels.size());
+  if (c.freq_pools.empty() && blocks > 0 && c.n_mels > 0) {
+    if (c.arch == "crnn") {
+      c.freq_pools = CollapsingPools(c.n_mels, blocks);
+    } else if (c.arch == "attn-lstm") {
+      c.freq_pools = HalvingPools(c.n_mels, blocks, 4);
+    } else {
+      c.freq_pools = HalvingPools(c.n_mels, blocks, 2);
+    }
+  }
+  if (c.time_pools.empty() && blocks > 0) c.time_pools.assign(blocks, 2);
+  if (blocks == 0) {
+    c.freq_pools.clear();
+    c.time_pools.clear();
+  }
+  if (c.rnn_time_pool == 0) {
+    c.rnn_time_pool = c.arch == "pcrnn" ? 4 : c.arch == "attn-lstm" ? 2 : 1;
+  }
+  return c;
+}
+
+Status ModelConfig::Validate() const {
+  auto bad = [](const std::string& field, const std::string& why) {
+    return Status::InvalidArgument("model config: " + field, why);
+  };
+  if (std::find(ArchNames().begin(), ArchNames().end(), arch) ==
+      ArchNames().end()) {
+    return bad("arch '" + arch + "'",
+               "unknown; expected cnn, rnn, crnn, pcrnn or attn-lstm");
+  }
+  if (n_mels < 1) return bad("n_mels", "must be >= 1");
+  if (input_norm != "affine" && input_norm != "batchnorm") {
+    return bad("input_norm '" + input_norm + "'",
+               "expected affine or batchnorm");
+  }
+  if (!std::isfinite(input_offset) || !std::isfinite(input_scale) ||
+      input_scale == 0.0f) {
+    return bad("input_offset/input_scale", "must be finite, scale non-zero");
+  }
+  const ModelConfig r = Resolved();
+  const size_t blocks = r.channels.size();
+  if (UsesConv(r)) {
+    if (blocks == 0) return bad("channels", "a conv arch needs >= 1 block");
+    for (int ch : r.channels) {
+      if (ch < 1) return bad("channels", "every entry must be >= 1");
+    }
+    if (r.freq_pools.size() != blocks || r.time_pools.size() != blocks) {
+      return bad("freq_pools/time_pools",
+                 "need one entry per conv block (" + std::to_string(blocks) +
+                     ")");
+    }
+    for (size_t i = 0; i < blocks; ++i) {
+      if (r.freq_pools[i] < 1 || r.time_pools[i] < 1) {
+        return bad("freq_pools/time_pools", "every entry must be >= 1");
+      }
+    }
+    const int rows = FloorChain(n_mels, r.freq_pools);
+    if (arch == "crnn" && rows != 1) {
+      return bad("freq_pools",
+                 "crnn pools must take n_mels=" + std::to_string(n_mels) +
+                     " to 1 row, they leave " + std::to_string(rows));
+    }
+    if (rows < 1) {
+      return bad("freq_pools", "pool n_mels=" + std::to_string(n_mels) +
+                                   " below 1 row");
+    }
+  }
+  if (cnn_dropout < 0 || cnn_dropout >= 1) {
+    return bad("cnn_dropout", "must be in [0, 1)");
+  }
+  if (rnn_dropout < 0 || rnn_dropout >= 1) {
+    return bad("rnn_dropout", "must be in [0, 1)");
+  }
+  if (arch != "cnn") {
+    if (rnn_hidden < 1) return bad("rnn_hidden", "must be >= 1");
+    if (rnn_layers < 1) return bad("rnn_layers", "must be >= 1");
+  }
+  if (r.rnn_time_pool < 1) return bad("rnn_time_pool", "must be >= 0");
+  if (arch == "attn-lstm" && attention_dim < 1) {
+    return bad("attention_dim", "must be >= 1");
+  }
+  if (embedding_dim < 0) return bad("embedding_dim", "must be >= 0");
+  if (num_quadrants < 2) return bad("num_quadrants", "must be >= 2");
+  if (num_tags < 0) return bad("num_tags", "must be >= 0");
+  if (n_frames < r.MinFrames()) {
+    return bad("n_frames", std::to_string(n_frames) + " is below the " +
+                               std::to_string(r.MinFrames()) +
+                               " frames this architecture needs");
+  }
+  return Status::Ok();
+}
+
+int ModelConfig::MinFrames() const {
+  const ModelConfig r = Resolved();
+  int min_frames = 1;
+  if (UsesConv(r)) min_frames = std::max(min_frames, Product(r.time_pools));
+  if (ReadsFrames(r)) min_frames = std::max(min_frames, r.rnn_time_pool);
+  return min_frames;
+}
+
+int ModelConfig::EmbeddingDim() const {
+  if (embedding_dim > 0) return embedding_dim;
+  const ModelConfig r = Resolved();
+  if (r.arch == "cnn") return r.channels.empty() ? 0 : r.channels.back();
+  if (r.arch == "pcrnn") {
+    return (r.channels.empty() ? 0 : r.channels.back()) + r.rnn_hidden;
+  }
+  return r.rnn_hidden;
+}
+
+nlohmann::json ModelConfig::ToJson() const {
+  return nlohmann::json{
+      {"arch", arch},
+      {"n_mels", n_mels},
+      {"n_frames", n_frames},
+      {"input_norm", input_norm},
+      {"input_offset", input_offset},
+      {"input_scale", input_scale},
+      {"channels", channels},
+      {"freq_pools", freq_pools},
+      {"time_pools", time_pools},
+      {"cnn_dropout", cnn_dropout},
+      {"rnn_hidden", rnn_hidden},
+      {"rnn_layers", rnn_layers},
+      {"rnn_dropout", rnn_dropout},
+      {"rnn_time_pool", rnn_time_pool},
+      {"attn_conv_front", attn_conv_front},
+      {"attention_dim", attention_dim},
+      {"embedding_dim", embedding_dim},
+      {"num_quadrants", num_quadrants},
+      {"num_tags", num_tags},
+  };
+}
+
+Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
+  if (!j.is_object()) {
+    return Status::InvalidArgument("model config", "expected a JSON object");
+  }
+  static const std::set<std::string> kKeys = {
+      "arch",          "n_mels",          "n_frames",      "input_norm",
+      "input_offset",  "input_scale",     "channels",      "freq_pools",
+      "time_pools",    "cnn_dropout",     "rnn_hidden",    "rnn_layers",
+      "rnn_dropout",   "rnn_time_pool",   "attn_conv_front",
+      "attention_dim", "embedding_dim",   "num_quadrants", "num_tags"};
+  for (const auto& [key, value] : j.items()) {
+    if (!kKeys.count(key)) {
+      return Status::InvalidArgument("model config", "unknown key '" + key +
+                                                         "'");
+    }
+  }
+  ModelConfig c;
+  try {
+    auto get = [&j](const char* key, auto& field) {
+      if (j.contains(key)) j.at(key).get_to(field);
+    };
+    get("arch", c.arch);
+    get("n_mels", c.n_mels);
+    get("n_frames", c.n_frames);
+    get("input_norm", c.input_norm);
+    get("input_offset", c.input_offset);
+    get("input_scale", c.input_scale);
+    get("channels", c.channels);
+    get("freq_pools", c.freq_pools);
+    get("time_pools", c.time_pools);
+    get("cnn_dropout", c.cnn_dropout);
+    get("rnn_hidden", c.rnn_hidden);
+    get("rnn_layers", c.rnn_layers);
+    get("rnn_dropout", c.rnn_dropout);
+    get("rnn_time_pool", c.rnn_time_pool);
+    get("attn_conv_front", c.attn_conv_front);
+    get("attention_dim", c.attention_dim);
+    get("embedding_dim", c.embedding_dim);
+    get("num_quadrants", c.num_quadrants);
+    get("num_tags", c.num_tags);
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument("model config", e.what());
+  }
+  return c;
+}
+
+}  // namespace mer::nn

@@ -1,0 +1,123 @@
+// ModelConfig: the architecture and hyper-parameters of an emotion model
+// (DESIGN.md §5). Torch-free: the coordinator, the CLI and the model bundle's
+// manifest use it without LibTorch.
+//
+// Input of every model: log-mel segments [batch, n_mels, n_frames], float32
+// dB values (10*log10 of mel power). The model normalises them itself (see
+// `input_norm`), so a bundle carries its own normalisation.
+//
+// Architectures (`arch`):
+//   "cnn"       conv blocks (conv3x3 -> BatchNorm -> ELU -> max-pool), global
+//               max pooling over frequency and time -> embedding.
+//   "rnn"       GRU over frames (each frame's n_mels vector), last step.
+//   "crnn"      conv blocks whose pools collapse frequency to 1 row, GRU over
+//               the remaining time steps, last step (the default).
+//   "pcrnn"     a CNN branch and a GRU branch in parallel, concatenated.
+//   "attn-lstm" optional conv front, LSTM over time, attention pooling.
+// Every model ends in the same heads: quadrant logits, V-A (tanh) and,
+// when num_tags > 0, tag logits.
+//
+// Fields left at 0 or empty take a per-arch default in Resolved(); a bundle
+// always stores the resolved config, so a later change of defaults never
+// changes a saved model.
+//
+// Thread-safety: a value type.
+#ifndef MER_COMMON_NN_MODEL_CONFIG_H_
+#define MER_COMMON_NN_MODEL_CONFIG_H_
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "common/core/result.h"
+#include "common/core/status.h"
+
+namespace mer::nn {
+
+struct ModelConfig {
+  // "cnn", "rnn", "crnn", "pcrnn", "attn-lstm". Default: "crnn".
+  std::string arch = "crnn";
+  // Mel bands of the input. Default: 96.
+  int n_mels = 96;
+  // Frames per segment the model is trained on. Forward accepts any frame
+  // count >= MinFrames(). Default: 256.
+  int n_frames = 256;
+
+  // Input normalisation inside the model:
+  //   "affine":    x' = (x + input_offset) * input_scale; with the defaults
+  //                (x + 40) / 40 maps the usual -100..+20 dB range to about
+  //                -1.5..+1.5.
+  //   "batchnorm": BatchNorm over the mel bands (learned, per band).
+  // Default: "affine".
+  std::string input_norm = "affine";
+  float input_offset = 40.0f;   // Default: 40.
+  float input_scale = 0.025f;   // Default: 1/40.
+
+  // Output channels of each conv block (cnn: 5 blocks, crnn: 4, pcrnn's CNN
+  // branch: 4, attn-lstm's conv front: 2). Empty: the arch's default.
+  std::vector<int> channels;
+  // Max-pool kernel (= stride) of each conv block along frequency and time.
+  // Empty: computed. crnn: frequency pools whose floor divisions take n_mels
+  // to exactly 1 (ascending), time pools 2. Must have channels.size() entries.
+  std::vector<int> freq_pools;
+  std::vector<int> time_pools;
+  // Dropout after each conv block. Default: 0.1.
+  float cnn_dropout = 0.1f;
+
+  // GRU/LSTM hidden size and layers. Default: 64, 2.
+  int rnn_hidden = 64;
+  int rnn_layers = 2;
+  // Dropout between recurrent layers and after the last step. Default: 0.1.
+  float rnn_dropout = 0.1f;
+  // Average-pools the frames by this factor before a recurrent branch that
+  // reads frames directly (rnn, pcrnn's GRU branch, attn-lstm without conv
+  // front). 0: the arch's default (rnn 1, pcrnn 4, attn-lstm 2).
+  int rnn_time_pool = 0;
+  // attn-lstm only: run the conv front before the LSTM. Default: true.
+  bool attn_conv_front = true;
+  // attn-lstm only: hidden size of the attention scorer. Default: 32.
+  int attention_dim = 32;
+
+  // Size of the embedding (the activation before the heads). 0: the trunk's
+  // output is the embedding (crnn: rnn_hidden). > 0: a Linear + ELU projects
+  // the trunk's output to this size. Default: 0.
+  int embedding_dim = 0;
+  // Classes of the quadrant head. Default: 4 (happy, tense, sad, calm).
+  int num_quadrants = 4;
+  // Outputs of the tag head; 0: no tag head. Default: 0.
+  int num_tags = 0;
+
+  // The named configs.
+  static ModelConfig ForArch(const std::string& arch);
+  // The seed paper's CRNN: 96 mels x 1366 frames padded to 1440, four conv
+  // blocks pooling (2,2),(3,3),(4,4),(4,4) to 1 x 15 x 128, a 2-layer GRU,
+  // dropout 0.5 (CNN) / 0.3 (RNN).
+  static ModelConfig Paper2019();
+  // Named config by name: "default" (crnn), an arch name, or "paper2019".
+  static core::Result<ModelConfig> Named(const std::string& name);
+
+  // A copy with every default filled in (channels, pools, rnn_time_pool).
+  ModelConfig Resolved() const;
+  // Checks the resolved config; the message names the bad field.
+  core::Status Validate() const;
+
+  // Smallest frame count forward accepts (resolved config).
+  int MinFrames() const;
+  // Size of the embedding the model produces (resolved config).
+  int EmbeddingDim() const;
+
+  nlohmann::json ToJson() const;
+  // Unknown keys are refused (a typo must not silently fall back to a
+  // default); missing keys keep their defaults.
+  static core::Result<ModelConfig> FromJson(const nlohmann::json& j);
+
+  bool operator==(const ModelConfig&) const = default;
+};
+
+// The architecture names, in documentation order.
+const std::vector<std::string>& ArchNames();
+
+}  // namespace mer::nn
+
+#endif  // MER_COMMON_NN_MODEL_CONFIG_H_
