@@ -29,6 +29,7 @@ void PrintHelp(const std::string& command, const std::string& usage,
 
 std::optional<ParsedArgs> ParseArgs(
     const std::vector<std::string>& args, po::options_description& options,
+    const po::options_description& hidden,
     const po::positional_options_description& positional) {
   const std::string& command = args.at(0);
   options.add_options()
@@ -38,8 +39,10 @@ std::optional<ParsedArgs> ParseArgs(
   ParsedArgs parsed;
   try {
     std::vector<std::string> rest(args.begin() + 1, args.end());
+    po::options_description all;
+    all.add(options).add(hidden);
     po::store(po::command_line_parser(rest)
-                  .options(options)
+                  .options(all)
                   .positional(positional)
                   .run(),
               parsed.vm);

@@ -24,10 +24,11 @@ struct ParsedArgs {
 // after printing a one-line error ("mer CMD: error: ...") on bad usage; the
 // caller then exits with kExitUsage. Adds --help and --log-level itself and
 // initialises logging.
-std::optional<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
-                                    po::options_description& options,
-                                    const po::positional_options_description&
-                                        positional);
+// `hidden` holds the positional arguments, which --help does not list.
+std::optional<ParsedArgs> ParseArgs(
+    const std::vector<std::string>& args, po::options_description& options,
+    const po::options_description& hidden,
+    const po::positional_options_description& positional);
 
 // Prints "Usage: mer CMD USAGE\n\nSUMMARY\n\n<options>\n<extra>" to stdout.
 void PrintHelp(const std::string& command, const std::string& usage,

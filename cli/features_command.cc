@@ -10,7 +10,7 @@
 #include "common/audio/audio_decoder.h"
 #include "common/core/npy.h"
 #include "common/dsp/front_end_params.h"
-#include "common/dsp/log_mel.h"
+#include "common/dsp/spectrogram.h"
 
 namespace mer::cli {
 namespace {
@@ -88,9 +88,9 @@ int Run(const FeaturesOptions& o) {
 }  // namespace
 
 int FeaturesMain(const std::vector<std::string>& args) {
-  po::options_description desc("Options");
+  po::options_description desc("Options"), hidden;
+  hidden.add_options()("file", po::value<std::string>(), "audio file to read");
   desc.add_options()
-      ("file", po::value<std::string>(), "audio file to read")
       ("out,o", po::value<std::string>(), "output .npy file (required)")
       ("offset", po::value<double>()->default_value(0),
        "start at this many seconds into the file")
@@ -102,7 +102,7 @@ int FeaturesMain(const std::vector<std::string>& args) {
   AddFrontEndOptions(desc);
   po::positional_options_description pos;
   pos.add("file", 1);
-  auto parsed = ParseArgs(args, desc, pos);
+  auto parsed = ParseArgs(args, desc, hidden, pos);
   if (!parsed) return kExitUsage;
   if (parsed->help) {
     PrintHelp("features", "FILE --out OUT.npy [OPTIONS]",

@@ -43,12 +43,12 @@ int Run(const ProbeOptions& options) {
 }  // namespace
 
 int ProbeMain(const std::vector<std::string>& args) {
-  po::options_description desc("Options");
-  desc.add_options()("file", po::value<std::vector<std::string>>(),
-                     "audio file(s) to probe");
+  po::options_description desc("Options"), hidden;
+  hidden.add_options()("file", po::value<std::vector<std::string>>(),
+                       "audio file(s) to probe");
   po::positional_options_description pos;
   pos.add("file", -1);
-  auto parsed = ParseArgs(args, desc, pos);
+  auto parsed = ParseArgs(args, desc, hidden, pos);
   if (!parsed) return kExitUsage;
   if (parsed->help) {
     PrintHelp("probe", "FILE...",

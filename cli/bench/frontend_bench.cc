@@ -18,7 +18,7 @@
 #include "common/audio/audio_decoder.h"
 #include "common/core/npy.h"
 #include "common/dsp/front_end_params.h"
-#include "common/dsp/log_mel.h"
+#include "common/dsp/spectrogram.h"
 
 namespace {
 
