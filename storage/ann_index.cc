@@ -1,0 +1,186 @@
+#include "storage/ann_index.h"
+
+#include <hnswlib/hnswlib.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace mer::storage {
+namespace {
+
+constexpr char kGraphFile[] = "embeddings.hnsw";
+constexpr char kIdsFile[] = "embeddings.hnsw.ids";
+constexpr char kIdsMagic[8] = {'M', 'E', 'R', 'A', 'N', 'N', '1', '\n'};
+
+std::string PathIn(const std::string& dir, const char* name) {
+  return (std::filesystem::path(dir) / name).string();
+}
+
+void Normalise(std::vector<float>* v) {
+  double sum = 0;
+  for (float x : *v) sum += static_cast<double>(x) * x;
+  if (sum <= 0) return;
+  float inv = static_cast<float>(1.0 / std::sqrt(sum));
+  for (float& x : *v) x *= inv;
+}
+
+void PutU64(std::ostream& out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  out.write(b, 8);
+}
+
+bool GetU64(std::istream& in, uint64_t* v) {
+  unsigned char b[8];
+  if (!in.read(reinterpret_cast<char*>(b), 8)) return false;
+  *v = 0;
+  for (int i = 0; i < 8; ++i) *v |= static_cast<uint64_t>(b[i]) << (8 * i);
+  return true;
+}
+
+}  // namespace
+
+struct AnnIndex::Graph {
+  explicit Graph(uint32_t dim) : space(dim) {}
+  hnswlib::InnerProductSpace space;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
+};
+
+AnnIndex::AnnIndex(Token) {}
+AnnIndex::~AnnIndex() = default;
+
+core::Status AnnBuildOptions::Validate() const {
+  if (m < 2 || m > 256) {
+    return core::Status::InvalidArgument("AnnBuildOptions.m", "must be in [2, 256]");
+  }
+  if (ef_construction < m || ef_search == 0) {
+    return core::Status::InvalidArgument(
+        "AnnBuildOptions", "ef_construction must be >= m and ef_search > 0");
+  }
+  return core::Status::Ok();
+}
+
+core::Status AnnIndex::Build(const std::string& dir, uint32_t dim,
+                             uint64_t count, uint64_t generation,
+                             const Source& source,
+                             const AnnBuildOptions& options) {
+  MER_RETURN_IF_ERROR(options.Validate());
+  if (dim == 0) return core::Status::InvalidArgument("ANN build", "dimension 0");
+  const std::string graph_path = PathIn(dir, kGraphFile);
+  const std::string ids_path = PathIn(dir, kIdsFile);
+  try {
+    Graph graph(dim);
+    graph.hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+        &graph.space, std::max<uint64_t>(count, 1), options.m,
+        options.ef_construction);
+    std::ofstream ids(ids_path + ".tmp", std::ios::binary | std::ios::trunc);
+    if (!ids) return core::Status::IOError(ids_path + ".tmp", "cannot create");
+    ids.write(kIdsMagic, sizeof(kIdsMagic));
+    PutU64(ids, generation);
+    PutU64(ids, count);
+    uint64_t label = 0;
+    core::Status bad;
+    MER_RETURN_IF_ERROR(source([&](std::string_view id,
+                                   const std::vector<float>& v) {
+      if (!bad.ok()) return;
+      if (v.size() != dim || label >= count) {
+        bad = core::Status::Corruption(
+            "ANN build", "embedding of '" + std::string(id) +
+                             "' does not match the recorded dimension/count");
+        return;
+      }
+      std::vector<float> unit = v;
+      Normalise(&unit);
+      graph.hnsw->addPoint(unit.data(), label++);
+      PutU64(ids, id.size());
+      ids.write(id.data(), static_cast<std::streamsize>(id.size()));
+    }));
+    MER_RETURN_IF_ERROR(bad);
+    if (label != count) {
+      return core::Status::Corruption(
+          "ANN build", "expected " + std::to_string(count) +
+                           " embeddings, read " + std::to_string(label));
+    }
+    ids.close();
+    if (!ids) return core::Status::IOError(ids_path + ".tmp", "write failed");
+    graph.hnsw->saveIndex(graph_path + ".tmp");
+  } catch (const std::exception& e) {
+    return core::Status::Internal("hnswlib build in " + dir, e.what());
+  }
+  std::error_code ec;
+  std::filesystem::rename(graph_path + ".tmp", graph_path, ec);
+  if (!ec) std::filesystem::rename(ids_path + ".tmp", ids_path, ec);
+  if (ec) return core::Status::IOError(graph_path, ec.message());
+  return core::Status::Ok();
+}
+
+core::Result<std::unique_ptr<AnnIndex>> AnnIndex::Load(
+    const std::string& dir, uint32_t dim, const AnnBuildOptions& options) {
+  const std::string graph_path = PathIn(dir, kGraphFile);
+  const std::string ids_path = PathIn(dir, kIdsFile);
+  auto ann = std::make_unique<AnnIndex>(Token{});
+  ann->dim_ = dim;
+  std::ifstream ids(ids_path, std::ios::binary);
+  if (!ids) return core::Status::NotFound(ids_path, "cannot open");
+  char magic[sizeof(kIdsMagic)];
+  uint64_t count = 0;
+  if (!ids.read(magic, sizeof(magic)) ||
+      std::memcmp(magic, kIdsMagic, sizeof(magic)) != 0 ||
+      !GetU64(ids, &ann->generation_) || !GetU64(ids, &count)) {
+    return core::Status::Corruption(ids_path, "bad header");
+  }
+  ann->ids_.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t len = 0;
+    if (!GetU64(ids, &len) || len > (1u << 20)) {
+      return core::Status::Corruption(ids_path, "truncated id list");
+    }
+    std::string id(len, '\0');
+    if (!ids.read(id.data(), static_cast<std::streamsize>(len))) {
+      return core::Status::Corruption(ids_path, "truncated id list");
+    }
+    ann->ids_.push_back(std::move(id));
+  }
+  try {
+    ann->graph_ = std::make_unique<Graph>(dim);
+    ann->graph_->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+        &ann->graph_->space, graph_path);
+    ann->graph_->hnsw->setEf(options.ef_search);
+  } catch (const std::exception& e) {
+    return core::Status::Corruption(graph_path, e.what());
+  }
+  if (ann->graph_->hnsw->cur_element_count != count) {
+    return core::Status::Corruption(graph_path,
+                                    "element count differs from the id list");
+  }
+  return ann;
+}
+
+void AnnIndex::Remove(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove(PathIn(dir, kGraphFile), ec);
+  std::filesystem::remove(PathIn(dir, kIdsFile), ec);
+}
+
+std::vector<std::pair<std::string, float>> AnnIndex::Search(
+    const std::vector<float>& query, size_t k) const {
+  std::vector<std::pair<std::string, float>> out;
+  if (query.size() != dim_ || ids_.empty() || k == 0) return out;
+  std::vector<float> unit = query;
+  Normalise(&unit);
+  auto heap = graph_->hnsw->searchKnn(unit.data(), std::min(k, ids_.size()));
+  out.resize(heap.size());
+  // The heap pops the farthest first: fill from the back.
+  for (size_t i = heap.size(); i-- > 0;) {
+    const auto& [dist, label] = heap.top();
+    out[i] = {ids_[label], 1.0f - dist};
+    heap.pop();
+  }
+  return out;
+}
+
+}  // namespace mer::storage
