@@ -31,34 +31,6 @@ constexpr int kMaxCorruptWarnings = 3;
 
 }  // namespace
 
-Status DecodeOptions::Validate() const {
-  if (sample_rate < 1000 || sample_rate > 384000) {
-    return Status::InvalidArgument(
-        "DecodeOptions.sample_rate",
-        std::to_string(sample_rate) + " Hz is outside 1000..384000");
-  }
-  if (!std::isfinite(offset_seconds) || offset_seconds < 0) {
-    return Status::InvalidArgument("DecodeOptions.offset_seconds",
-                                   "must be a finite value >= 0");
-  }
-  if (!std::isfinite(max_seconds) || max_seconds < 0) {
-    return Status::InvalidArgument("DecodeOptions.max_seconds",
-                                   "must be a finite value >= 0 (0 = to the end)");
-  }
-  return Status::Ok();
-}
-
-double DecodedAudio::seconds() const {
-  return sample_rate > 0 ? static_cast<double>(samples.size()) / sample_rate
-                         : 0.0;
-}
-
-Result<AudioInfo> Probe(const std::string& path) {
-  MER_ASSIGN_OR_RETURN(internal::AudioInput input,
-                       internal::OpenAudioInput(path, /*need_decoder=*/false));
-  return std::move(input.info);
-}
-
 // ---- AudioDecoder -----------------------------------------------------------
 
 struct AudioDecoder::Impl {
@@ -86,9 +58,9 @@ struct AudioDecoder::Impl {
   size_t pending_pos = 0;
 
   bool seeked = false;
-  bool start_resolved = false;   // drop_remaining is known
-  int64_t drop_remaining = 0;    // output samples before the offset
-  int64_t trim_remaining = 0;    // input samples before the offset
+  bool start_resolved = false;            // drop_remaining is known
+  int64_t drop_remaining = 0;             // output samples before the offset
+  int64_t trim_remaining = 0;             // input samples before the offset
   std::vector<const uint8_t*> in_planes;  // trimmed frame pointers, reused
   int64_t limit = std::numeric_limits<int64_t>::max();  // max_seconds
   int64_t emitted = 0;
@@ -152,18 +124,19 @@ Status AudioDecoder::Impl::Init(internal::AudioInput input) {
     limit = std::max<int64_t>(1, std::llround(options.max_seconds * rate));
   }
   if (options.offset_seconds > 0) {
-    const double target = std::max(0.0, options.offset_seconds -
-                                             kSeekPrerollSeconds);
+    const double target =
+        std::max(0.0, options.offset_seconds - kSeekPrerollSeconds);
     // Timestamps coarser than a sample (Matroska's milliseconds) cannot
     // place the offset exactly: decode from the start and count samples.
     const bool exact_timestamps =
         time_base.num > 0 &&
-        time_base.den >= static_cast<int64_t>(time_base.num) *
-                             stream->codecpar->sample_rate;
+        time_base.den >=
+            static_cast<int64_t>(time_base.num) * stream->codecpar->sample_rate;
     if (target > 0 && !exact_timestamps) {
-      spdlog::debug("{}: time base {}/{} is coarser than a sample; decoding "
-                    "from the start to reach the offset", path, time_base.num,
-                    time_base.den);
+      spdlog::debug(
+          "{}: time base {}/{} is coarser than a sample; decoding "
+          "from the start to reach the offset",
+          path, time_base.num, time_base.den);
     }
     if (target > 0 && exact_timestamps) {
       const int64_t ts =
@@ -189,9 +162,9 @@ Status AudioDecoder::Impl::Init(internal::AudioInput input) {
 
 void AudioDecoder::Impl::NoteCorrupt(int err, const char* where) {
   ++corrupt_packets;
-  const double at =
-      packet->pts != AV_NOPTS_VALUE ? (packet->pts - start_ts) * av_q2d(time_base)
-                                    : -1.0;
+  const double at = packet->pts != AV_NOPTS_VALUE
+                        ? (packet->pts - start_ts) * av_q2d(time_base)
+                        : -1.0;
   if (corrupt_packets <= kMaxCorruptWarnings) {
     spdlog::warn("{}: skipped corrupt {} at {:.3f} s: {}", path, where, at,
                  AvErrorText(err));
@@ -216,10 +189,10 @@ void AudioDecoder::Impl::ResolveStart() {
   // timestamp says.
   double frame_time = 0;
   if (seeked) {
-    frame_time = ts != AV_NOPTS_VALUE
-                     ? (ts - start_ts) * av_q2d(time_base)
-                     : std::max(0.0, options.offset_seconds -
-                                         kSeekPrerollSeconds);
+    frame_time =
+        ts != AV_NOPTS_VALUE
+            ? (ts - start_ts) * av_q2d(time_base)
+            : std::max(0.0, options.offset_seconds - kSeekPrerollSeconds);
   }
   const double ahead = options.offset_seconds - frame_time;
   if (ahead <= 0) {
@@ -303,20 +276,18 @@ Status AudioDecoder::Impl::EnsureResampler(const AVFrame& f, size_t room,
   if (in_layout->nb_channels <= 0) in_layout = &codec->ch_layout;
   const int channels = in_layout->nb_channels;
   if (channels <= 0 || f.sample_rate <= 0) {
-    return Status::Corruption(path, "no decodable audio (frame without " +
-                                        std::string(channels <= 0
-                                                        ? "channels"
-                                                        : "sample rate") +
-                                        ")");
+    return Status::Corruption(
+        path, "no decodable audio (frame without " +
+                  std::string(channels <= 0 ? "channels" : "sample rate") +
+                  ")");
   }
   AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
   SwrContext* raw = nullptr;
-  int err = swr_alloc_set_opts2(&raw, &mono, AV_SAMPLE_FMT_FLT,
-                                options.sample_rate,
-                                // FFmpeg 5.1 takes a non-const pointer.
-                                const_cast<AVChannelLayout*>(in_layout),
-                                static_cast<AVSampleFormat>(f.format),
-                                f.sample_rate, 0, nullptr);
+  int err = swr_alloc_set_opts2(
+      &raw, &mono, AV_SAMPLE_FMT_FLT, options.sample_rate,
+      // FFmpeg 5.1 takes a non-const pointer.
+      const_cast<AVChannelLayout*>(in_layout),
+      static_cast<AVSampleFormat>(f.format), f.sample_rate, 0, nullptr);
   swr.reset(raw);
   if (err < 0) return StatusFromAvError(path, err, "cannot set up resampling");
   // Downmix by averaging: swr's default matrix would sum at -3 dB each,
@@ -396,7 +367,8 @@ Status AudioDecoder::Impl::Produce(size_t room, std::vector<float>* out,
       const bool planar = av_sample_fmt_is_planar(fmt);
       const int planes = planar ? channels : 1;
       const size_t skip = static_cast<size_t>(trim) *
-                          av_get_bytes_per_sample(fmt) * (planar ? 1 : channels);
+                          av_get_bytes_per_sample(fmt) *
+                          (planar ? 1 : channels);
       in_planes.resize(static_cast<size_t>(planes));
       for (int p = 0; p < planes; ++p) in_planes[p] = in[p] + skip;
       in = in_planes.data();
@@ -423,6 +395,10 @@ Status AudioDecoder::Impl::Produce(size_t room, std::vector<float>* out,
     if (produced > 0) return Status::Ok();
   }
   finished = true;
+  if (corrupt_packets > kMaxCorruptWarnings) {
+    spdlog::warn("{}: skipped {} corrupt packets in all", path,
+                 corrupt_packets);
+  }
   return Status::Ok();
 }
 
@@ -486,30 +462,6 @@ int AudioDecoder::corrupt_packets_skipped() const {
 
 Result<size_t> AudioDecoder::Read(size_t max_samples, std::vector<float>* out) {
   return impl_->Read(max_samples, out);
-}
-
-// ---- DecodeFile -------------------------------------------------------------
-
-Result<DecodedAudio> DecodeFile(const std::string& path,
-                                const DecodeOptions& options) {
-  MER_ASSIGN_OR_RETURN(std::unique_ptr<AudioDecoder> decoder,
-                       AudioDecoder::Open(path, options));
-  DecodedAudio audio;
-  audio.sample_rate = options.sample_rate;
-  audio.info = decoder->info();
-  double expected = audio.info.duration_seconds - options.offset_seconds;
-  if (options.max_seconds > 0) expected = std::min(expected, options.max_seconds);
-  if (expected > 0 && expected < 24 * 3600) {
-    audio.samples.reserve(
-        static_cast<size_t>(expected * options.sample_rate * 1.01) + 4096);
-  }
-  constexpr size_t kChunk = size_t{1} << 20;
-  for (;;) {
-    MER_ASSIGN_OR_RETURN(size_t n, decoder->Read(kChunk, &audio.samples));
-    if (n == 0) break;
-  }
-  audio.corrupt_packets_skipped = decoder->corrupt_packets_skipped();
-  return audio;
 }
 
 }  // namespace mer::audio

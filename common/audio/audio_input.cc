@@ -59,12 +59,12 @@ Status StatusFromAvError(const std::string& path, int errnum,
     return Status::IOError(path, why);
   }
   if (errnum == AVERROR(EISDIR)) return Status::InvalidArgument(path, why);
-  if (errnum == AVERROR_DECODER_NOT_FOUND) return Status::NotSupported(path, why);
+  if (errnum == AVERROR_DECODER_NOT_FOUND)
+    return Status::NotSupported(path, why);
   return Status::Corruption(path, why);
 }
 
-Result<AudioInput> OpenAudioInput(const std::string& path,
-                                  bool need_decoder) {
+Result<AudioInput> OpenAudioInput(const std::string& path, bool need_decoder) {
   InstallFfmpegLogging();
   MER_RETURN_IF_ERROR(CheckPath(path));
 
@@ -86,9 +86,9 @@ Result<AudioInput> OpenAudioInput(const std::string& path,
   }
 
   const AVCodec* decoder = nullptr;
-  const int index = av_find_best_stream(input.format.get(), AVMEDIA_TYPE_AUDIO,
-                                        -1, -1, need_decoder ? &decoder : nullptr,
-                                        0);
+  const int index =
+      av_find_best_stream(input.format.get(), AVMEDIA_TYPE_AUDIO, -1, -1,
+                          need_decoder ? &decoder : nullptr, 0);
   if (index == AVERROR_STREAM_NOT_FOUND) {
     // av_find_best_stream passes over audio streams whose parameters could
     // not be read: that is damaged audio, not a file without audio.
@@ -115,8 +115,8 @@ Result<AudioInput> OpenAudioInput(const std::string& path,
         break;
       }
     }
-    return Status::NotSupported(path, "no decoder for audio codec '" + codec +
-                                          "'");
+    return Status::NotSupported(path,
+                                "no decoder for audio codec '" + codec + "'");
   }
   if (index < 0) {
     return StatusFromAvError(path, index, "cannot choose an audio stream");

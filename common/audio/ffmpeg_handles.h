@@ -44,7 +44,8 @@ using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using SwrContextPtr = std::unique_ptr<SwrContext, SwrContextDeleter>;
 
 // Owns the contents of an AVChannelLayout (a custom-order layout holds a
-// heap-allocated map). Copyable by value semantics through av_channel_layout_copy.
+// heap-allocated map). Copyable by value semantics through
+// av_channel_layout_copy.
 class ChannelLayout {
  public:
   ChannelLayout() = default;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ const Format kFormats[] = {
     {"MkvVideo", "clip.mkv", "-c:v mpeg4 -c:a libvorbis -shortest", true,
      "matroska,webm", "vorbis", 44100},
 };
+
+// Names the parameter in test listings ("...StreamingReadsMatch/Opus").
+void PrintTo(const Format& format, std::ostream* os) { *os << format.name; }
 
 class FormatTest : public ::testing::TestWithParam<Format> {
  protected:
@@ -241,6 +245,48 @@ TEST_F(WindowTest, ReadRejectsZeroMaxSamples) {
   core::Result<size_t> n = (*decoder)->Read(0, &out);
   ASSERT_FALSE(n.ok());
   EXPECT_TRUE(n.status().IsInvalidArgument());
+}
+
+// Far into a longer file the seek must still land on the exact sample: a
+// chirp (never periodic) makes any shift visible.
+TEST(FarOffsetTest, SeekDeepIntoLongFilesIsSampleExact) {
+  if (!testing::HaveFfmpeg()) {
+    GTEST_SKIP() << "the ffmpeg CLI is not installed; cannot make test files";
+  }
+  TempDir dir;
+  const std::string chirp = "0.3*sin(2*PI*(200*t+5*t*t))+0.1*sin(2*PI*1000*t)";
+  const std::string wav = dir.File("far.wav");
+  std::string error = RunFfmpeg("-f lavfi -i \"aevalsrc=" + chirp + "|" +
+                                    chirp + ":s=44100:d=30\" " + wav,
+                                dir);
+  ASSERT_TRUE(error.empty()) << error;
+  for (const char* encode :
+       {"-c:a libmp3lame -q:a 4 far.mp3", "-c:a libvorbis far.ogg",
+        "-c:a aac -b:a 160k far.m4a", "-c:a libopus far.opus"}) {
+    SCOPED_TRACE(encode);
+    std::string args(encode);
+    const std::string file = dir.File(args.substr(args.rfind(' ') + 1));
+    args = "-i " + wav + " " + args.substr(0, args.rfind(' ') + 1) + file;
+    error = RunFfmpeg(args, dir);
+    ASSERT_TRUE(error.empty()) << error;
+    DecodeOptions options;
+    core::Result<DecodedAudio> full = DecodeFile(file, options);
+    ASSERT_TRUE(full.ok()) << full.status().ToString();
+    options.offset_seconds = 21.7;
+    options.max_seconds = 2.0;
+    core::Result<DecodedAudio> window = DecodeFile(file, options);
+    ASSERT_TRUE(window.ok()) << window.status().ToString();
+    ASSERT_EQ(window->samples.size(), 32000u);
+    const size_t start = 347200;  // 21.7 s at 16 kHz
+    ASSERT_GE(full->samples.size(), start + 32000);
+    double diff = 0;
+    for (size_t i = 0; i < window->samples.size(); ++i) {
+      const double d = window->samples[i] - full->samples[start + i];
+      diff += d * d;
+    }
+    EXPECT_LT(std::sqrt(diff / 32000), 0.01);
+    std::printf("%s: RMS difference %.2e\n", encode, std::sqrt(diff / 32000));
+  }
 }
 
 TEST(DecodeOptionsTest, ValidateRejectsBadValues) {

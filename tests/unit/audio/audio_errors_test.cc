@@ -1,10 +1,9 @@
 // Bad inputs are values, never crashes: each error names the file, says why,
 // and carries the right code. Damaged-but-usable files decode what remains.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <random>
@@ -122,8 +121,8 @@ TEST_F(ErrorsTest, PngImageIsNotSupported) {
   RequireFfmpeg();
   if (IsSkipped()) return;
   const std::string path = dir_.File("cover.png");
-  const std::string error = RunFfmpeg(
-      "-f lavfi -i testsrc=size=32x32 -frames:v 1 " + path, dir_);
+  const std::string error =
+      RunFfmpeg("-f lavfi -i testsrc=size=32x32 -frames:v 1 " + path, dir_);
   ASSERT_TRUE(error.empty()) << error;
   ExpectFailure(path, Status::Code::kNotSupported, "no audio stream");
 }
@@ -198,10 +197,10 @@ TEST_F(ErrorsTest, UnreadableFileIsIOError) {
       report = "SKIP setuid(65534) failed";
     } else {
       core::Result<DecodedAudio> audio = DecodeFile(path);
-      report = audio.ok() ? std::string("OK decoded")
-                          : std::to_string(static_cast<int>(
-                                audio.status().code())) +
-                                " " + audio.status().message();
+      report = audio.ok()
+                   ? std::string("OK decoded")
+                   : std::to_string(static_cast<int>(audio.status().code())) +
+                         " " + audio.status().message();
     }
     const ssize_t written = ::write(fds[1], report.data(), report.size());
     ::_exit(written == static_cast<ssize_t>(report.size()) ? 0 : 1);
@@ -210,7 +209,8 @@ TEST_F(ErrorsTest, UnreadableFileIsIOError) {
   std::string report;
   char buffer[512];
   ssize_t n;
-  while ((n = ::read(fds[0], buffer, sizeof(buffer))) > 0) report.append(buffer, n);
+  while ((n = ::read(fds[0], buffer, sizeof(buffer))) > 0)
+    report.append(buffer, n);
   ::close(fds[0]);
   int wstatus = 0;
   ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
@@ -233,7 +233,9 @@ TEST_F(ErrorsTest, LongFileStreamsInBoundedChunks) {
   const std::string path = dir_.File("long.mp3");
   const std::string error = RunFfmpeg(
       "-f lavfi -i \"sine=frequency=440:sample_rate=22050:duration=1200\" "
-      "-ac 1 -c:a libmp3lame -b:a 32k " + path, dir_);
+      "-ac 1 -c:a libmp3lame -b:a 32k " +
+          path,
+      dir_);
   ASSERT_TRUE(error.empty()) << error;
   DecodeOptions options;
   options.sample_rate = 16000;

@@ -50,8 +50,7 @@ class TempDir {
 // True when the ffmpeg CLI can be run.
 inline bool HaveFfmpeg() {
   static const bool have =
-      std::system("ffmpeg -nostdin -hide_banner -version >/dev/null 2>&1") ==
-      0;
+      std::system("ffmpeg -nostdin -hide_banner -version >/dev/null 2>&1") == 0;
   return have;
 }
 
