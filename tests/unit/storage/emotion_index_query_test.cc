@@ -226,6 +226,17 @@ TEST(SimilarTest, ExactEqualsBruteForceAndAnnRecall) {
   double recall = static_cast<double>(found) / (kN * kK);
   EXPECT_GE(recall, 0.9) << "hnsw recall@10";
 
+  // An unreadable graph file is not an error: the scan answers.
+  {
+    index.reset();
+    std::filesystem::resize_file(dir.sub("embeddings.hnsw"), 100);
+    MER_ASSERT_OK_AND_ASSIGN(index, EmotionIndex::Open(dir.path()));
+    MER_ASSERT_OK_AND_ASSIGN(auto hits, index->Similar(tracks[0].track_id, kK));
+    auto want = brute(0);
+    ASSERT_EQ(hits.size(), kK);
+    for (size_t i = 0; i < kK; ++i) EXPECT_EQ(hits[i].track_id, want[i].second);
+  }
+
   // A write makes the graph stale: answers are exact again.
   MER_ASSERT_OK(index->Write({RandomTrack(rng, "late", kDim)}, {}));
   MER_ASSERT_OK_AND_ASSIGN(fresh, index->AnnIsFresh());

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "tests/unit/storage/index_test_util.h"
 
@@ -359,6 +361,51 @@ TEST(EmotionIndexTest, LastDuplicateInOneWriteWins) {
   MER_ASSERT_OK_AND_ASSIGN(auto got, index->GetTrack("dup"));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(*got, b);
+  MER_ASSERT_OK(index->CheckConsistency());
+}
+
+TEST(EmotionIndexTest, QueriesRunWhileOneThreadWrites) {
+  TempDir dir;
+  auto index = OpenOrDie(dir.path());
+  ASSERT_NE(index, nullptr);
+  std::mt19937 rng(11);
+  std::vector<TrackResult> tracks;
+  for (int i = 0; i < 400; ++i) {
+    tracks.push_back(RandomTrack(rng, "c" + std::to_string(i)));
+  }
+  MER_ASSERT_OK(index->Write(tracks, {}));
+  std::atomic<bool> done{false};
+  std::atomic<int> errors{0};
+  auto reader = [&](int seed) {
+    std::mt19937 r(seed);
+    std::uniform_real_distribution<float> u(-1, 1);
+    while (!done) {
+      float v = u(r), a = u(r);
+      auto box = index->Box(v - 0.2f, v + 0.2f, a - 0.2f, a + 0.2f);
+      auto near = index->NearestVa(v, a, 5);
+      auto top = index->TopByMood(static_cast<Quadrant>(r() % 4), 5, 0);
+      auto track = index->GetTrack("c" + std::to_string(r() % 400));
+      if (!box.ok() || !near.ok() || !top.ok() || !track.ok() ||
+          near->size() != 5 || !track->has_value()) {
+        ++errors;
+        continue;
+      }
+      for (const auto& h : *box) {
+        if (h.valence < v - 0.2f || h.valence > v + 0.2f) ++errors;
+      }
+    }
+  };
+  std::thread r1(reader, 1), r2(reader, 2);
+  for (int round = 0; round < 10; ++round) {
+    for (int i = round; i < 400; i += 10) {
+      tracks[i] = RandomTrack(rng, tracks[i].track_id);
+    }
+    EXPECT_TRUE(index->Write(tracks, {}).ok());
+  }
+  done = true;
+  r1.join();
+  r2.join();
+  EXPECT_EQ(errors.load(), 0);
   MER_ASSERT_OK(index->CheckConsistency());
 }
 
