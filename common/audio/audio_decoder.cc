@@ -28,6 +28,8 @@ namespace {
 constexpr double kSeekPrerollSeconds = 0.5;
 // Corrupt packets reported at warning level per decoder; later ones at debug.
 constexpr int kMaxCorruptWarnings = 3;
+// Failures of avcodec_receive_frame in a row before the decoder is given up.
+constexpr int kMaxReceiveErrorsInARow = 1000;
 
 }  // namespace
 
@@ -71,6 +73,7 @@ struct AudioDecoder::Impl {
   int64_t frames_decoded = 0;
   int corrupt_packets = 0;
   int last_read_error = 0;
+  int receive_errors_in_a_row = 0;
 
   Status Init(internal::AudioInput input);
   Result<size_t> Read(size_t max_samples, std::vector<float>* out);
@@ -216,6 +219,7 @@ Status AudioDecoder::Impl::NextFrame(bool* got_frame) {
   while (!decoder_done) {
     int err = avcodec_receive_frame(codec.get(), frame.get());
     if (err == 0) {
+      receive_errors_in_a_row = 0;
       if (frame->nb_samples <= 0) continue;
       ++frames_decoded;
       if (!start_resolved) ResolveStart();
@@ -227,9 +231,15 @@ Status AudioDecoder::Impl::NextFrame(bool* got_frame) {
       break;
     }
     if (err != AVERROR(EAGAIN)) {
+      // A decoder that keeps failing without taking input would loop here.
+      if (++receive_errors_in_a_row > kMaxReceiveErrorsInARow) {
+        return Status::Corruption(path, "decoder keeps failing: " +
+                                            AvErrorText(err));
+      }
       NoteCorrupt(err, "frame");
       continue;
     }
+    receive_errors_in_a_row = 0;
     if (demux_done) {  // cannot happen after a flush packet; be safe
       decoder_done = true;
       break;
