@@ -44,8 +44,7 @@ using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using SwrContextPtr = std::unique_ptr<SwrContext, SwrContextDeleter>;
 
 // Owns the contents of an AVChannelLayout (a custom-order layout holds a
-// heap-allocated map). Copyable by value semantics through
-// av_channel_layout_copy.
+// heap-allocated map). Not copyable; CopyFrom copies another layout in.
 class ChannelLayout {
  public:
   ChannelLayout() = default;
