@@ -233,8 +233,8 @@ Status AudioDecoder::Impl::NextFrame(bool* got_frame) {
     if (err != AVERROR(EAGAIN)) {
       // A decoder that keeps failing without taking input would loop here.
       if (++receive_errors_in_a_row > kMaxReceiveErrorsInARow) {
-        return Status::Corruption(path, "decoder keeps failing: " +
-                                            AvErrorText(err));
+        return Status::Corruption(path,
+                                  "decoder keeps failing: " + AvErrorText(err));
       }
       NoteCorrupt(err, "frame");
       continue;
