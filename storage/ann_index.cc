@@ -2,12 +2,16 @@
 
 #include <hnswlib/hnswlib.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace mer::storage {
 namespace {
@@ -55,7 +59,8 @@ AnnIndex::~AnnIndex() = default;
 
 core::Status AnnBuildOptions::Validate() const {
   if (m < 2 || m > 256) {
-    return core::Status::InvalidArgument("AnnBuildOptions.m", "must be in [2, 256]");
+    return core::Status::InvalidArgument("AnnBuildOptions.m",
+                                         "must be in [2, 256]");
   }
   if (ef_construction < m || ef_search == 0) {
     return core::Status::InvalidArgument(
@@ -69,7 +74,8 @@ core::Status AnnIndex::Build(const std::string& dir, uint32_t dim,
                              const Source& source,
                              const AnnBuildOptions& options) {
   MER_RETURN_IF_ERROR(options.Validate());
-  if (dim == 0) return core::Status::InvalidArgument("ANN build", "dimension 0");
+  if (dim == 0)
+    return core::Status::InvalidArgument("ANN build", "dimension 0");
   const std::string graph_path = PathIn(dir, kGraphFile);
   const std::string ids_path = PathIn(dir, kIdsFile);
   try {
@@ -84,6 +90,38 @@ core::Status AnnIndex::Build(const std::string& dir, uint32_t dim,
     PutU64(ids, count);
     uint64_t label = 0;
     core::Status bad;
+    // Vectors are inserted in blocks, each block by several threads
+    // (hnswlib's addPoint is thread-safe); ids are written in label order.
+    const size_t threads =
+        options.threads ? options.threads
+                        : std::max(1u, std::thread::hardware_concurrency());
+    constexpr size_t kBlock = 8192;
+    std::vector<float> block;
+    uint64_t block_first = 0;
+    auto flush = [&]() {
+      const size_t n = block.size() / dim;
+      std::atomic<size_t> next{0};
+      std::mutex error_mu;
+      std::string error;
+      auto work = [&]() {
+        for (size_t i; (i = next++) < n;) {
+          try {
+            graph.hnsw->addPoint(block.data() + i * dim, block_first + i);
+          } catch (const std::exception& e) {
+            std::lock_guard<std::mutex> lock(error_mu);
+            error = e.what();
+            next = n;
+          }
+        }
+      };
+      std::vector<std::thread> pool;
+      for (size_t t = 1; t < std::min(threads, n); ++t) pool.emplace_back(work);
+      work();
+      for (std::thread& t : pool) t.join();
+      if (!error.empty()) throw std::runtime_error(error);
+      block.clear();
+      block_first = label;
+    };
     MER_RETURN_IF_ERROR(source([&](std::string_view id,
                                    const std::vector<float>& v) {
       if (!bad.ok()) return;
@@ -93,12 +131,17 @@ core::Status AnnIndex::Build(const std::string& dir, uint32_t dim,
                              "' does not match the recorded dimension/count");
         return;
       }
-      std::vector<float> unit = v;
+      const size_t at = block.size();
+      block.insert(block.end(), v.begin(), v.end());
+      std::vector<float> unit(block.begin() + at, block.end());
       Normalise(&unit);
-      graph.hnsw->addPoint(unit.data(), label++);
+      std::copy(unit.begin(), unit.end(), block.begin() + at);
+      ++label;
       PutU64(ids, id.size());
       ids.write(id.data(), static_cast<std::streamsize>(id.size()));
+      if (block.size() / dim == kBlock) flush();
     }));
+    if (bad.ok() && !block.empty()) flush();
     MER_RETURN_IF_ERROR(bad);
     if (label != count) {
       return core::Status::Corruption(

@@ -26,6 +26,8 @@ struct AnnBuildOptions {
   size_t m = 16;                 // graph degree. Default: 16
   size_t ef_construction = 200;  // build-time beam. Default: 200
   size_t ef_search = 128;        // query-time beam (at least k). Default: 128
+  // Threads inserting into the graph; 0 = one per hardware thread. Default: 0
+  size_t threads = 0;
   core::Status Validate() const;
 };
 
@@ -68,7 +70,6 @@ class AnnIndex {
   explicit AnnIndex(Token);
 
  private:
-
   std::unique_ptr<Graph> graph_;
   std::vector<std::string> ids_;  // label -> track id
   uint64_t generation_ = 0;

@@ -21,7 +21,12 @@ namespace mer::storage {
 
 const std::array<const char*, kNumCfs> kCfNames = {
     rocksdb::kDefaultColumnFamilyName.c_str(),
-    "tracks", "embeddings", "by_quadrant", "by_va", "by_tag", "failures",
+    "tracks",
+    "embeddings",
+    "by_quadrant",
+    "by_va",
+    "by_tag",
+    "failures",
     "meta"};
 
 core::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
@@ -56,8 +61,8 @@ core::Result<std::optional<std::string>> EmotionIndex::Rep::Get(
                               rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) {
-    return FromRocks(s, dir + ": read " + kCfNames[c] + " '" +
-                            std::string(key) + "'");
+    return FromRocks(
+        s, dir + ": read " + kCfNames[c] + " '" + std::string(key) + "'");
   }
   return std::optional<std::string>(value.ToString());
 }
@@ -119,7 +124,8 @@ core::Result<std::unique_ptr<EmotionIndex>> EmotionIndex::Open(
               : !options.secondary_path.empty() ? Rep::Mode::kSecondary
                                                 : Rep::Mode::kPrimary;
   const bool primary = rep->mode == Rep::Mode::kPrimary;
-  if (!primary && !std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
+  if (!primary &&
+      !std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
     return core::Status::NotFound("index " + dir, "no RocksDB database there");
   }
   if (primary && options.create_if_missing) {
@@ -175,10 +181,10 @@ core::Result<std::unique_ptr<EmotionIndex>> EmotionIndex::Open(
     }
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    MER_RETURN_IF_ERROR(FromRocks(
-        rep->db->Put(wo, rep->h(kCfMeta), kMetaSchemaVersion,
-                     std::to_string(kSchemaVersion)),
-        "index " + dir + ": write schema version"));
+    MER_RETURN_IF_ERROR(
+        FromRocks(rep->db->Put(wo, rep->h(kCfMeta), kMetaSchemaVersion,
+                               std::to_string(kSchemaVersion)),
+                  "index " + dir + ": write schema version"));
   } else if (*version != std::to_string(kSchemaVersion)) {
     return core::Status::NotSupported(
         "index " + dir, "schema version " + *version + ", this build reads " +
@@ -245,8 +251,8 @@ core::Status EmotionIndex::CheckIdentity(const IndexIdentity& id,
               "; reindex to drop its " + std::to_string(counters.tracks()) +
               " tracks and rebuild");
     }
-    spdlog::warn("index {}: reindex: dropping results of {}, now {}",
-                 rep_->dir, Describe(*old), Describe(id));
+    spdlog::warn("index {}: reindex: dropping results of {}, now {}", rep_->dir,
+                 Describe(*old), Describe(id));
     for (Cf c : {kCfTracks, kCfEmbeddings, kCfByQuadrant, kCfByVa, kCfByTag,
                  kCfFailures}) {
       MER_RETURN_IF_ERROR(DeleteAll(*rep_, c, &batch));

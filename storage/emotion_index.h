@@ -15,7 +15,8 @@
 //   MER_ASSIGN_OR_RETURN(auto index, EmotionIndex::Open("/data/idx"));
 //   MER_RETURN_IF_ERROR(index->CheckIdentity(identity, /*reindex=*/false));
 //   MER_RETURN_IF_ERROR(index->Write(results, failures));
-//   MER_ASSIGN_OR_RETURN(auto hits, index->TopByMood(Quadrant::kSad, 10, 0.5f));
+//   MER_ASSIGN_OR_RETURN(auto hits, index->TopByMood(Quadrant::kSad, 10,
+//   0.5f));
 //
 // Ownership: owns the database and its handles; closes them on destruction.
 // Thread-safety: const methods (queries) may run concurrently from any number
@@ -107,7 +108,8 @@ class EmotionIndex {
   // Deleting an id that is not there is not an error.
   core::Status Delete(const std::string& track_id);
 
-  core::Result<std::optional<TrackResult>> GetTrack(const std::string& id) const;
+  core::Result<std::optional<TrackResult>> GetTrack(
+      const std::string& id) const;
   core::Result<std::optional<FailureRecord>> GetFailure(
       const std::string& id) const;
   // Fingerprint and model id of an indexed track, for skip decisions.
@@ -133,8 +135,7 @@ class EmotionIndex {
   // <dir>/embeddings.hnsw when it covers the current embeddings (BuildAnn
   // since the last change), else an exact scan. NotFound when `id` has no
   // embedding.
-  core::Result<std::vector<Hit>> Similar(const std::string& id,
-                                         size_t k) const;
+  core::Result<std::vector<Hit>> Similar(const std::string& id, size_t k) const;
   // Same, from a query vector (e.g. of a file that is not indexed).
   core::Result<std::vector<Hit>> SimilarTo(const std::vector<float>& embedding,
                                            size_t k) const;

@@ -57,8 +57,9 @@ core::Status EmotionIndex::CheckConsistency() const {
   auto tracks = rep.NewIterator(kCfTracks);
   for (tracks->SeekToFirst(); tracks->Valid(); tracks->Next()) {
     std::string_view id = tracks->key().ToStringView();
-    MER_ASSIGN_OR_RETURN(proto::TrackRecord r,
-                         codec::ParseTrackRecord(id, tracks->value().ToStringView()));
+    MER_ASSIGN_OR_RETURN(
+        proto::TrackRecord r,
+        codec::ParseTrackRecord(id, tracks->value().ToStringView()));
     codec::SecondaryKeys k = codec::SecondaryKeysOf(id, r);
     MER_RETURN_IF_ERROR(expect(kCfByQuadrant, k.by_quadrant, k.value, id));
     MER_RETURN_IF_ERROR(expect(kCfByVa, k.by_va, k.value, id));
@@ -98,16 +99,16 @@ core::Status EmotionIndex::CheckConsistency() const {
         MER_ASSIGN_OR_RETURN(proto::TrackRecord r,
                              codec::ParseTrackRecord(id, *record));
         codec::SecondaryKeys k = codec::SecondaryKeysOf(id, r);
-        owned = key == k.by_quadrant || key == k.by_va ||
-                std::find(k.by_tag.begin(), k.by_tag.end(), key) !=
-                    k.by_tag.end();
+        owned =
+            key == k.by_quadrant || key == k.by_va ||
+            std::find(k.by_tag.begin(), k.by_tag.end(), key) != k.by_tag.end();
       }
       if (!owned) example = Printable(key);
     }
-    return Inconsistent(rep.dir, std::string(kCfNames[c]) + " holds " +
-                                     std::to_string(n) + " keys, the tracks own " +
-                                     std::to_string(want_keys[c]) +
-                                     "; stray key: " + example);
+    return Inconsistent(
+        rep.dir, std::string(kCfNames[c]) + " holds " + std::to_string(n) +
+                     " keys, the tracks own " + std::to_string(want_keys[c]) +
+                     "; stray key: " + example);
   }
 
   // 3. Every embedding belongs to a track and has the recorded dimension.
@@ -116,12 +117,12 @@ core::Status EmotionIndex::CheckConsistency() const {
     std::string_view id = emb->key().ToStringView();
     MER_ASSIGN_OR_RETURN(auto record, rep.Get(kCfTracks, id));
     if (!record) {
-      return Inconsistent(rep.dir, "embedding of '" + std::string(id) +
-                                       "' has no track");
+      return Inconsistent(
+          rep.dir, "embedding of '" + std::string(id) + "' has no track");
     }
     if (emb->value().size() != stored.embedding_dim() * sizeof(float)) {
-      return Inconsistent(rep.dir, "embedding of '" + std::string(id) +
-                                       "' has the wrong size");
+      return Inconsistent(
+          rep.dir, "embedding of '" + std::string(id) + "' has the wrong size");
     }
   }
   MER_RETURN_IF_ERROR(FromRocks(emb->status(), "scan " + rep.dir));
@@ -139,13 +140,13 @@ core::Status EmotionIndex::CheckConsistency() const {
     same = same && want.per_quadrant(q) == stored.per_quadrant(q);
   }
   if (!same) {
-    return Inconsistent(
-        rep.dir, "counters say " + std::to_string(stored.tracks()) +
-                     " tracks, " + std::to_string(stored.failures()) +
-                     " failures; a recount finds " +
-                     std::to_string(want.tracks()) + " and " +
-                     std::to_string(want.failures()) +
-                     " (or per-quadrant counts or durations differ)");
+    return Inconsistent(rep.dir,
+                        "counters say " + std::to_string(stored.tracks()) +
+                            " tracks, " + std::to_string(stored.failures()) +
+                            " failures; a recount finds " +
+                            std::to_string(want.tracks()) + " and " +
+                            std::to_string(want.failures()) +
+                            " (or per-quadrant counts or durations differ)");
   }
   return core::Status::Ok();
 }

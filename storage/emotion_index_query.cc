@@ -18,8 +18,8 @@ namespace {
 using Hit = EmotionIndex::Hit;
 
 Hit MakeHit(std::string_view id, const keys::HitValue& v, float score) {
-  return Hit{std::string(id), v.valence, v.arousal, v.confidence, v.quadrant,
-             score};
+  return Hit{std::string(id), v.valence,  v.arousal,
+             v.confidence,    v.quadrant, score};
 }
 
 core::Status BadValue(const EmotionIndex::Rep& rep, Cf c,
@@ -84,7 +84,8 @@ struct Near {
 };
 
 bool Finite(std::initializer_list<float> xs) {
-  return std::all_of(xs.begin(), xs.end(), [](float x) { return std::isfinite(x); });
+  return std::all_of(xs.begin(), xs.end(),
+                     [](float x) { return std::isfinite(x); });
 }
 
 }  // namespace
@@ -95,8 +96,8 @@ core::Result<std::vector<Hit>> EmotionIndex::TopByMood(
   if (limit == 0) return out;
   const std::string prefix = keys::QuadrantPrefix(q);
   auto it = rep_->NewIterator(
-      kCfByQuadrant, keys::QuadrantPrefix(static_cast<core::Quadrant>(
-                         static_cast<int>(q) + 1)));
+      kCfByQuadrant, keys::QuadrantPrefix(
+                         static_cast<core::Quadrant>(static_cast<int>(q) + 1)));
   for (it->Seek(prefix); it->Valid() && out.size() < limit; it->Next()) {
     auto parts = keys::ParseQuadrantKey(it->key().ToStringView());
     auto hit = keys::DecodeHitValue(it->value().ToStringView());
@@ -137,10 +138,10 @@ core::Result<std::vector<Hit>> EmotionIndex::Box(float v0, float v1, float a0,
   }
   std::vector<Hit> out;
   if (v0 > v1 || a0 > a1) return out;
-  MER_RETURN_IF_ERROR(ScanBox(*rep_, v0, v1, a0, a1,
-                              [&](std::string_view id, const keys::HitValue& h) {
-                                out.push_back(MakeHit(id, h, h.confidence));
-                              }));
+  MER_RETURN_IF_ERROR(ScanBox(
+      *rep_, v0, v1, a0, a1, [&](std::string_view id, const keys::HitValue& h) {
+        out.push_back(MakeHit(id, h, h.confidence));
+      }));
   std::sort(out.begin(), out.end(),
             [](const Hit& x, const Hit& y) { return x.track_id < y.track_id; });
   return out;
@@ -162,13 +163,13 @@ core::Result<std::vector<Hit>> EmotionIndex::NearestVa(float v, float a,
   // distance exactly h. Once the square covers [-1, 1]^2, scan everything
   // (this also catches tracks stored outside [-1, 1]).
   double h = std::max(1.5 * std::sqrt(static_cast<double>(k) /
-                                       static_cast<double>(counters.tracks())),
+                                      static_cast<double>(counters.tracks())),
                       4.0 / keys::kQuantMax);
   std::vector<Near> found;
   for (;;) {
     const double hb = h * (1 + 1e-9) + 1e-12;
-    const bool everything = v - hb <= -1 && v + hb >= 1 && a - hb <= -1 &&
-                            a + hb >= 1;
+    const bool everything =
+        v - hb <= -1 && v + hb >= 1 && a - hb <= -1 && a + hb >= 1;
     found.clear();
     auto collect = [&](std::string_view id, const keys::HitValue& value) {
       found.push_back(Near{Distance(v, a, value), std::string(id), value});
@@ -183,7 +184,8 @@ core::Result<std::vector<Hit>> EmotionIndex::NearestVa(float v, float a,
       }
       MER_RETURN_IF_ERROR(FromRocks(it->status(), "V-A scan of " + rep_->dir));
     } else {
-      MER_RETURN_IF_ERROR(ScanBox(*rep_, v - hb, v + hb, a - hb, a + hb, collect));
+      MER_RETURN_IF_ERROR(
+          ScanBox(*rep_, v - hb, v + hb, a - hb, a + hb, collect));
     }
     const size_t n = std::min(k, found.size());
     std::partial_sort(found.begin(), found.begin() + n, found.end());

@@ -90,13 +90,14 @@ core::Status EmotionIndex::ForEachTrack(
     t.track_id = tracks->key().ToString();
     MER_RETURN_IF_ERROR(
         codec::DecodeTrack(t.track_id, tracks->value().ToStringView(), &t));
-    while (embeddings->Valid() && embeddings->key().compare(tracks->key()) < 0) {
+    while (embeddings->Valid() &&
+           embeddings->key().compare(tracks->key()) < 0) {
       embeddings->Next();
     }
     if (embeddings->Valid() && embeddings->key() == tracks->key()) {
-      MER_ASSIGN_OR_RETURN(
-          t.embedding, codec::DecodeEmbedding(
-                           t.track_id, embeddings->value().ToStringView()));
+      MER_ASSIGN_OR_RETURN(t.embedding,
+                           codec::DecodeEmbedding(
+                               t.track_id, embeddings->value().ToStringView()));
     }
     if (!fn(t)) return core::Status::Ok();
   }

@@ -85,7 +85,9 @@ struct EmotionIndex::Rep {
     rocksdb::Slice bound_slice;
     rocksdb::ReadOptions read_options;
     std::unique_ptr<rocksdb::Iterator> it;
-    void Seek(std::string_view key) { it->Seek(rocksdb::Slice(key.data(), key.size())); }
+    void Seek(std::string_view key) {
+      it->Seek(rocksdb::Slice(key.data(), key.size()));
+    }
     void SeekToFirst() { it->SeekToFirst(); }
     bool Valid() const { return it->Valid(); }
     void Next() { it->Next(); }

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <cstring>
+#include <ctime>
 #include <queue>
 
 #include "storage/emotion_index.h"
@@ -49,7 +49,8 @@ core::Result<std::vector<Hit>> HitsFor(
     MER_ASSIGN_OR_RETURN(proto::TrackRecord r,
                          codec::ParseTrackRecord(id, *bytes));
     keys::HitValue v = codec::HitOf(r);
-    out.push_back(Hit{id, v.valence, v.arousal, v.confidence, v.quadrant, score});
+    out.push_back(
+        Hit{id, v.valence, v.arousal, v.confidence, v.quadrant, score});
   }
   return out;
 }
@@ -82,7 +83,8 @@ core::Result<std::vector<Hit>> EmotionIndex::SimilarExact(
       heap.push(std::move(s));
     }
   }
-  MER_RETURN_IF_ERROR(FromRocks(it->status(), "embedding scan of " + rep_->dir));
+  MER_RETURN_IF_ERROR(
+      FromRocks(it->status(), "embedding scan of " + rep_->dir));
   best.resize(heap.size());
   for (size_t i = heap.size(); i-- > 0; heap.pop()) {
     best[i] = {heap.top().id, static_cast<float>(heap.top().score)};
@@ -164,29 +166,29 @@ core::Status EmotionIndex::BuildAnn() {
   if (count == 0 || counters.embedding_dim() == 0) {
     AnnIndex::Remove(rep_->dir);
   } else {
-    auto source = [&](const std::function<void(std::string_view,
-                                               const std::vector<float>&)>& sink)
+    auto source = [&](const std::function<void(
+                          std::string_view, const std::vector<float>&)>& sink)
         -> core::Status {
       auto it = rep_->NewIterator(kCfEmbeddings);
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        MER_ASSIGN_OR_RETURN(std::vector<float> v,
-                             codec::DecodeEmbedding(it->key().ToStringView(),
-                                                    it->value().ToStringView()));
+        MER_ASSIGN_OR_RETURN(
+            std::vector<float> v,
+            codec::DecodeEmbedding(it->key().ToStringView(),
+                                   it->value().ToStringView()));
         sink(it->key().ToStringView(), v);
       }
       return FromRocks(it->status(), "embedding scan of " + rep_->dir);
     };
     MER_RETURN_IF_ERROR(AnnIndex::Build(rep_->dir, counters.embedding_dim(),
-                                        count,
-                                        counters.embedding_generation(),
+                                        count, counters.embedding_generation(),
                                         source));
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  rocksdb::Status s =
-      count == 0 ? rep_->db->Delete(wo, rep_->h(kCfMeta), kMetaAnn)
-                 : rep_->db->Put(wo, rep_->h(kCfMeta), kMetaAnn,
-                                 manifest.SerializeAsString());
+  rocksdb::Status s = count == 0
+                          ? rep_->db->Delete(wo, rep_->h(kCfMeta), kMetaAnn)
+                          : rep_->db->Put(wo, rep_->h(kCfMeta), kMetaAnn,
+                                          manifest.SerializeAsString());
   MER_RETURN_IF_ERROR(
       FromRocks(s, "index " + rep_->dir + ": record ANN manifest"));
   spdlog::info("index {}: ANN graph over {} embeddings (dim {})", rep_->dir,

@@ -25,7 +25,8 @@ void Count(proto::IndexCounters* c, int sign, core::Quadrant q,
   c->set_tracks(c->tracks() + sign);
   int i = static_cast<int>(q);
   c->set_per_quadrant(i, c->per_quadrant(i) + sign);
-  c->set_duration_us(c->duration_us() + sign * DurationMicros(duration_seconds));
+  c->set_duration_us(c->duration_us() +
+                     sign * DurationMicros(duration_seconds));
 }
 
 void DeleteSecondary(const EmotionIndex::Rep& rep,
@@ -64,8 +65,8 @@ core::Status MultiRead(const EmotionIndex::Rep& rep, Cf c,
     if (statuses[i].ok()) {
       (*found)[i] = true;
     } else if (!statuses[i].IsNotFound()) {
-      return FromRocks(statuses[i], rep.dir + ": read " + kCfNames[c] +
-                                        " '" + std::string(ids[i]) + "'");
+      return FromRocks(statuses[i], rep.dir + ": read " + kCfNames[c] + " '" +
+                                        std::string(ids[i]) + "'");
     }
   }
   return core::Status::Ok();
@@ -122,18 +123,17 @@ core::Status EmotionIndex::Write(const std::vector<TrackResult>& tracks,
   for (const FailureRecord* f : todo_failures) all_ids.push_back(f->track_id);
   std::vector<rocksdb::PinnableSlice> old_tracks, old_failures;
   std::vector<bool> has_track, has_failure;
-  MER_RETURN_IF_ERROR(MultiRead(*rep_, kCfTracks, track_ids, &old_tracks,
-                                &has_track));
-  MER_RETURN_IF_ERROR(MultiRead(*rep_, kCfFailures, all_ids, &old_failures,
-                                &has_failure));
+  MER_RETURN_IF_ERROR(
+      MultiRead(*rep_, kCfTracks, track_ids, &old_tracks, &has_track));
+  MER_RETURN_IF_ERROR(
+      MultiRead(*rep_, kCfFailures, all_ids, &old_failures, &has_failure));
 
   rocksdb::WriteBatch batch;
   for (size_t i = 0; i < todo_tracks.size(); ++i) {
     const TrackResult& t = *todo_tracks[i];
     if (has_track[i]) {
-      MER_RETURN_IF_ERROR(UnindexOld(*rep_, t.track_id,
-                                     old_tracks[i].ToStringView(), &counters,
-                                     &batch));
+      MER_RETURN_IF_ERROR(UnindexOld(
+          *rep_, t.track_id, old_tracks[i].ToStringView(), &counters, &batch));
     }
     batch.Put(rep_->h(kCfTracks), t.track_id, codec::EncodeTrack(t));
     if (t.embedding.empty()) {

@@ -73,7 +73,9 @@ uint32_t BigMin(uint32_t z, uint32_t zmin, uint32_t zmax) {
     const uint32_t dim = (bit % 2 == 0) ? kEvenBits : kOddBits;
     const uint32_t below = dim & (mask - 1);  // same dimension, lower bits
     // "1000...": this dimension's bit set, its lower bits cleared.
-    auto load_1000 = [&](uint32_t v) { return (v & ~(dim & ((mask << 1) - 1))) | mask; };
+    auto load_1000 = [&](uint32_t v) {
+      return (v & ~(dim & ((mask << 1) - 1))) | mask;
+    };
     // "0111...": this dimension's bit cleared, its lower bits set.
     auto load_0111 = [&](uint32_t v) { return (v & ~mask) | below; };
     const bool zb = z & mask, lo = zmin & mask, hi = zmax & mask;
@@ -162,7 +164,8 @@ std::string VaKeyFromMorton(uint32_t z) {
 }
 
 std::string VaKey(float valence, float arousal, std::string_view track_id) {
-  std::string key = VaKeyFromMorton(Morton(Quantise(valence), Quantise(arousal)));
+  std::string key =
+      VaKeyFromMorton(Morton(Quantise(valence), Quantise(arousal)));
   key.append(track_id);
   return key;
 }

@@ -68,7 +68,8 @@ core::Result<proto::TrackRecord> ParseTrackRecord(std::string_view id,
   if (r.quadrant_probs_size() != 4 ||
       r.timeline_valence_size() != r.timeline_start_seconds_size() ||
       r.timeline_arousal_size() != r.timeline_start_seconds_size()) {
-    return Corrupt("record", id, "wrong number of probabilities or timeline values");
+    return Corrupt("record", id,
+                   "wrong number of probabilities or timeline values");
   }
   return r;
 }
@@ -84,9 +85,9 @@ core::Status DecodeTrack(std::string_view id, std::string_view bytes,
   for (int i = 0; i < 4; ++i) out->quadrant_probs[i] = r.quadrant_probs(i);
   out->timeline.resize(r.timeline_start_seconds_size());
   for (size_t i = 0; i < out->timeline.size(); ++i) {
-    out->timeline[i] = TimelinePoint{r.timeline_start_seconds(i),
-                                     r.timeline_valence(i),
-                                     r.timeline_arousal(i)};
+    out->timeline[i] =
+        TimelinePoint{r.timeline_start_seconds(i), r.timeline_valence(i),
+                      r.timeline_arousal(i)};
   }
   out->tags.clear();
   for (const proto::Tag& tag : r.tags()) {

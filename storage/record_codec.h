@@ -42,8 +42,7 @@ struct SecondaryKeys {
   std::string value;  // keys::EncodeHitValue
 };
 SecondaryKeys SecondaryKeysOf(const TrackResult& t);
-SecondaryKeys SecondaryKeysOf(std::string_view id,
-                              const proto::TrackRecord& r);
+SecondaryKeys SecondaryKeysOf(std::string_view id, const proto::TrackRecord& r);
 
 }  // namespace mer::storage::codec
 

@@ -44,8 +44,8 @@ core::Result<Fingerprint> FingerprintFile(const std::string& path) {
   std::vector<char> buffer(kFingerprintPrefixBytes);
   size_t got = 0;
   while (got < buffer.size()) {
-    size_t n = std::fread(buffer.data() + got, 1, buffer.size() - got,
-                          file.get());
+    size_t n =
+        std::fread(buffer.data() + got, 1, buffer.size() - got, file.get());
     if (n == 0) break;
     got += n;
   }

@@ -60,8 +60,9 @@ struct TrackResult {
 struct FailureRecord {
   std::string track_id;
   std::string path;
-  std::string reason;  // e.g. "song.mp3: Invalid data found when processing input"
-  int attempts = 1;    // stored as given
+  std::string
+      reason;  // e.g. "song.mp3: Invalid data found when processing input"
+  int attempts = 1;  // stored as given
   Fingerprint fingerprint;
   int64_t failed_at_unix = 0;
 

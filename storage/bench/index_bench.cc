@@ -88,8 +88,9 @@ nlohmann::json Time(size_t queries, Fn&& fn) {
   }
   std::sort(us.begin(), us.end());
   auto pct = [&](double q) {
-    return us.empty() ? 0.0 : us[std::min(us.size() - 1,
-                                          static_cast<size_t>(q * us.size()))];
+    return us.empty() ? 0.0
+                      : us[std::min(us.size() - 1,
+                                    static_cast<size_t>(q * us.size()))];
   };
   return {{"queries", queries},
           {"p50_us", pct(0.50)},
@@ -100,7 +101,9 @@ nlohmann::json Time(size_t queries, Fn&& fn) {
 bool ParseArgs(int argc, char** argv, BenchOptions* o) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+    auto next = [&]() -> const char* {
+      return i + 1 < argc ? argv[++i] : nullptr;
+    };
     auto number = [&](size_t* out) {
       const char* v = next();
       if (v == nullptr) return false;
@@ -177,7 +180,8 @@ int main(int argc, char** argv) {
   out["batch"] = o.batch;
   out["write_seconds"] = write_s;  // includes generating the records
   out["writes_per_s"] = static_cast<double>(o.n) / write_s;
-  out["batch_write_ms_p50"] = batch_ms.empty() ? 0 : batch_ms[batch_ms.size() / 2];
+  out["batch_write_ms_p50"] =
+      batch_ms.empty() ? 0 : batch_ms[batch_ms.size() / 2];
 
   std::uniform_real_distribution<float> u(-1, 1);
   std::vector<std::array<float, 2>> points(o.queries);

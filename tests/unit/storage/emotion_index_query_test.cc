@@ -128,13 +128,15 @@ TEST_F(QueryTest, BoxEqualsBruteForce) {
   for (int i = 0; i < 50; ++i) {
     const TrackResult& p = tracks_[rng() % tracks_.size()];
     const TrackResult& q = tracks_[rng() % tracks_.size()];
-    boxes.push_back({std::min(p.valence, q.valence), std::max(p.valence, q.valence),
-                     std::min(p.arousal, q.arousal), std::max(p.arousal, q.arousal)});
+    boxes.push_back(
+        {std::min(p.valence, q.valence), std::max(p.valence, q.valence),
+         std::min(p.arousal, q.arousal), std::max(p.arousal, q.arousal)});
   }
   for (const auto& b : boxes) {
     MER_ASSERT_OK_AND_ASSIGN(auto hits, index_->Box(b[0], b[1], b[2], b[3]));
     ASSERT_EQ(Ids(hits), BruteBox(b[0], b[1], b[2], b[3]))
-        << "box V[" << b[0] << "," << b[1] << "] A[" << b[2] << "," << b[3] << "]";
+        << "box V[" << b[0] << "," << b[1] << "] A[" << b[2] << "," << b[3]
+        << "]";
   }
   MER_ASSERT_OK_AND_ASSIGN(auto all, index_->Box(-2, 2, -2, 2));
   EXPECT_EQ(all.size(), tracks_.size());
@@ -147,8 +149,8 @@ TEST_F(QueryTest, NearestVaEqualsBruteForce) {
   std::mt19937 rng(8);
   std::uniform_real_distribution<float> u(-1.2f, 1.2f);
   std::vector<std::pair<float, float>> queries = {
-      {0.5f, 0.5f}, {-1, -1}, {1, 1}, {1, -1}, {0, 0}, {1.25f, 0.3f}, {3, 3},
-      {-0.2f, -1.5f}};
+      {0.5f, 0.5f}, {-1, -1},      {1, 1}, {1, -1},
+      {0, 0},       {1.25f, 0.3f}, {3, 3}, {-0.2f, -1.5f}};
   for (int i = 0; i < 200; ++i) queries.emplace_back(u(rng), u(rng));
   for (const auto& [v, a] : queries) {
     for (size_t k : {1, 5, 10, 37, 200}) {
@@ -190,7 +192,8 @@ TEST(SimilarTest, ExactEqualsBruteForceAndAnnRecall) {
         na += static_cast<double>(a[i]) * a[i];
         nb += static_cast<double>(b[i]) * b[i];
       }
-      all.emplace_back(-(dot / (std::sqrt(na) * std::sqrt(nb))), tracks[j].track_id);
+      all.emplace_back(-(dot / (std::sqrt(na) * std::sqrt(nb))),
+                       tracks[j].track_id);
     }
     std::sort(all.begin(), all.end());
     all.resize(kK);
@@ -204,7 +207,8 @@ TEST(SimilarTest, ExactEqualsBruteForceAndAnnRecall) {
     auto want = brute(q);
     ASSERT_EQ(hits.size(), kK);
     for (size_t i = 0; i < kK; ++i) {
-      ASSERT_EQ(hits[i].track_id, want[i].second) << "query " << q << " rank " << i;
+      ASSERT_EQ(hits[i].track_id, want[i].second)
+          << "query " << q << " rank " << i;
       EXPECT_FLOAT_EQ(hits[i].score, static_cast<float>(-want[i].first));
     }
   }
@@ -242,7 +246,8 @@ TEST(SimilarTest, ExactEqualsBruteForceAndAnnRecall) {
   MER_ASSERT_OK_AND_ASSIGN(fresh, index->AnnIsFresh());
   EXPECT_FALSE(fresh);
   tracks.push_back(RandomTrack(rng, "unused", kDim));  // keep brute's view
-  MER_ASSERT_OK_AND_ASSIGN(auto exact, index->SimilarExact(tracks[0].embedding, 3));
+  MER_ASSERT_OK_AND_ASSIGN(auto exact,
+                           index->SimilarExact(tracks[0].embedding, 3));
   ASSERT_EQ(exact.size(), 3u);
   EXPECT_EQ(exact[0].track_id, tracks[0].track_id);  // itself, cosine 1
 }

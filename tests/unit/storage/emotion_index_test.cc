@@ -23,7 +23,8 @@ std::unique_ptr<EmotionIndex> OpenOrDie(const std::string& dir,
   return index.ok() ? std::move(*index) : nullptr;
 }
 
-FailureRecord Failure(const std::string& id, const std::string& reason = "bad") {
+FailureRecord Failure(const std::string& id,
+                      const std::string& reason = "bad") {
   FailureRecord f;
   f.track_id = id;
   f.path = "/m/" + id;
@@ -31,7 +32,8 @@ FailureRecord Failure(const std::string& id, const std::string& reason = "bad") 
   return f;
 }
 
-bool Contains(const std::vector<EmotionIndex::Hit>& hits, const std::string& id) {
+bool Contains(const std::vector<EmotionIndex::Hit>& hits,
+              const std::string& id) {
   return std::any_of(hits.begin(), hits.end(),
                      [&](const auto& h) { return h.track_id == id; });
 }
@@ -71,7 +73,8 @@ TEST(EmotionIndexTest, UpdateMovesSecondaryKeys) {
   t.tags = {{"old-tag", 1}};
   t.duration_seconds = 60;
   MER_ASSERT_OK(index->Write({t}, {}));
-  MER_ASSERT_OK_AND_ASSIGN(auto happy, index->TopByMood(Quadrant::kHappy, 10, 0));
+  MER_ASSERT_OK_AND_ASSIGN(auto happy,
+                           index->TopByMood(Quadrant::kHappy, 10, 0));
   ASSERT_TRUE(Contains(happy, "a"));
 
   t.valence = -0.6f;
@@ -88,7 +91,8 @@ TEST(EmotionIndexTest, UpdateMovesSecondaryKeys) {
   EXPECT_FLOAT_EQ(sad[0].confidence, 0.8f);
   MER_ASSERT_OK_AND_ASSIGN(auto old_box, index->Box(0.7f, 0.9f, 0.6f, 0.8f));
   EXPECT_TRUE(old_box.empty());
-  MER_ASSERT_OK_AND_ASSIGN(auto new_box, index->Box(-0.7f, -0.5f, -0.6f, -0.4f));
+  MER_ASSERT_OK_AND_ASSIGN(auto new_box,
+                           index->Box(-0.7f, -0.5f, -0.6f, -0.4f));
   ASSERT_EQ(new_box.size(), 1u);
   EXPECT_FLOAT_EQ(new_box[0].valence, -0.6f);
   MER_ASSERT_OK_AND_ASSIGN(auto old_tag, index->TopByTag("old-tag", 10));
@@ -325,7 +329,8 @@ TEST(EmotionIndexTest, TopByMoodOrdersByConfidenceWithThreshold) {
     tracks.push_back(RandomTrack(rng, "m" + std::to_string(i)));
   }
   // Ties in confidence are ordered by id.
-  tracks[0].quadrant_probs = tracks[1].quadrant_probs = {0.1f, 0.7f, 0.1f, 0.1f};
+  tracks[0].quadrant_probs =
+      tracks[1].quadrant_probs = {0.1f, 0.7f, 0.1f, 0.1f};
   MER_ASSERT_OK(index->Write(tracks, {}));
   for (int q = 0; q < 4; ++q) {
     for (float min_conf : {0.0f, 0.4f}) {
@@ -347,7 +352,8 @@ TEST(EmotionIndexTest, TopByMoodOrdersByConfidenceWithThreshold) {
       }
     }
   }
-  MER_ASSERT_OK_AND_ASSIGN(auto none, index->TopByMood(Quadrant::kTense, 5, 1.01f));
+  MER_ASSERT_OK_AND_ASSIGN(auto none,
+                           index->TopByMood(Quadrant::kTense, 5, 1.01f));
   EXPECT_TRUE(none.empty());
 }
 

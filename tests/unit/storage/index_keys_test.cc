@@ -40,8 +40,15 @@ TEST(IndexKeysTest, QuantiseIsMonotoneAndCoversTheRange) {
 }
 
 TEST(IndexKeysTest, OrderedBitsPreserveFloatOrder) {
-  std::vector<float> xs = {-std::numeric_limits<float>::max(), -1.5f, -1e-30f,
-                           -0.0f, 0.0f, 1e-30f, 0.25f, 0.5f, 1.0f,
+  std::vector<float> xs = {-std::numeric_limits<float>::max(),
+                           -1.5f,
+                           -1e-30f,
+                           -0.0f,
+                           0.0f,
+                           1e-30f,
+                           0.25f,
+                           0.5f,
+                           1.0f,
                            std::numeric_limits<float>::max()};
   for (size_t i = 0; i + 1 < xs.size(); ++i) {
     EXPECT_LT(OrderedBits(xs[i]), OrderedBits(xs[i + 1])) << xs[i];

@@ -14,17 +14,17 @@
 
 #include "storage/emotion_index.h"
 
-#define MER_ASSERT_OK(expr)                              \
-  do {                                                   \
-    const ::mer::core::Status mer_s_ = (expr);           \
+#define MER_ASSERT_OK(expr)                                         \
+  do {                                                              \
+    const ::mer::core::Status mer_s_ = (expr);                      \
     ASSERT_TRUE(mer_s_.ok()) << #expr << ": " << mer_s_.ToString(); \
   } while (0)
 
-#define MER_ASSERT_OK_AND_ASSIGN(lhs, expr)                               \
+#define MER_ASSERT_OK_AND_ASSIGN(lhs, expr) \
   MER_ASSERT_OK_AND_ASSIGN_IMPL_(MER_CONCAT_(mer_r_, __LINE__), lhs, expr)
-#define MER_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                 \
-  auto tmp = (expr);                                                   \
-  ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status().ToString();   \
+#define MER_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)               \
+  auto tmp = (expr);                                                 \
+  ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status().ToString(); \
   lhs = std::move(tmp).value()
 
 namespace mer::storage::testing {
@@ -49,7 +49,9 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   std::string path() const { return path_.string(); }
-  std::string sub(const std::string& name) const { return (path_ / name).string(); }
+  std::string sub(const std::string& name) const {
+    return (path_ / name).string();
+  }
 
  private:
   std::filesystem::path path_;
