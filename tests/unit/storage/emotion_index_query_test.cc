@@ -55,7 +55,7 @@ std::vector<TrackResult> AwkwardCatalogue(std::mt19937& rng) {
   return out;
 }
 
-class QueryTest : public ::testing::Test {
+class IndexQueryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::mt19937 rng(42);
@@ -107,7 +107,7 @@ std::vector<std::string> Ids(const std::vector<Hit>& hits) {
   return ids;
 }
 
-TEST_F(QueryTest, BoxEqualsBruteForce) {
+TEST_F(IndexQueryTest, BoxEqualsBruteForce) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1.1f, 1.1f);
   std::vector<std::array<float, 4>> boxes = {
@@ -145,7 +145,7 @@ TEST_F(QueryTest, BoxEqualsBruteForce) {
   EXPECT_TRUE(index_->Box(std::nanf(""), 1, 0, 1).status().IsInvalidArgument());
 }
 
-TEST_F(QueryTest, NearestVaEqualsBruteForce) {
+TEST_F(IndexQueryTest, NearestVaEqualsBruteForce) {
   std::mt19937 rng(8);
   std::uniform_real_distribution<float> u(-1.2f, 1.2f);
   std::vector<std::pair<float, float>> queries = {
@@ -169,7 +169,7 @@ TEST_F(QueryTest, NearestVaEqualsBruteForce) {
   EXPECT_EQ(everything.size(), tracks_.size());
 }
 
-TEST(SimilarTest, ExactEqualsBruteForceAndAnnRecall) {
+TEST(IndexSimilarTest, ExactEqualsBruteForceAndAnnRecall) {
   TempDir dir;
   MER_ASSERT_OK_AND_ASSIGN(auto index, EmotionIndex::Open(dir.path()));
   std::mt19937 rng(11);
