@@ -1,0 +1,185 @@
+#include "common/nn/emotion_model.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "common/nn/architectures.h"
+#include "common/nn/model_loss.h"
+
+namespace mer::nn {
+namespace {
+
+class EmotionModelArchTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EmotionModelArchTest, ForwardShapes) {
+  torch::manual_seed(1);
+  ModelConfig config = ModelConfig::ForArch(GetParam());
+  config.num_tags = 5;
+  auto model = MakeModel(config);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  (*model)->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::randn({3, 96, 256}) * 20 - 40;
+  const ModelOutput y = (*model)->forward(x);
+  const int64_t e = config.EmbeddingDim();
+  EXPECT_EQ(y.embedding.sizes(), (torch::IntArrayRef{3, e}));
+  EXPECT_EQ(y.quadrant_logits.sizes(), (torch::IntArrayRef{3, 4}));
+  EXPECT_EQ(y.va.sizes(), (torch::IntArrayRef{3, 2}));
+  EXPECT_EQ(y.tag_logits.sizes(), (torch::IntArrayRef{3, 5}));
+  EXPECT_LE(y.va.abs().max().item<float>(), 1.0f);
+  EXPECT_TRUE(torch::isfinite(y.quadrant_logits).all().item<bool>());
+
+  // Any frame count at or above the minimum; fewer is refused.
+  const int min_frames = config.MinFrames();
+  EXPECT_EQ((*model)->forward(torch::zeros({1, 96, min_frames + 5}))
+                .quadrant_logits.size(0),
+            1);
+  EXPECT_THROW((*model)->forward(torch::zeros({1, 96, min_frames - 1})),
+               c10::Error);
+  EXPECT_THROW((*model)->forward(torch::zeros({1, 64, 256})), c10::Error);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllArchs, EmotionModelArchTest,
+                         ::testing::Values("cnn", "rnn", "crnn", "pcrnn",
+                                           "attn-lstm"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           std::erase(name, '-');
+                           return name;
+                         });
+
+TEST(EmotionModelTest, Paper2019ConvStackGives1x15x128) {
+  torch::manual_seed(2);
+  auto model = MakeModel(ModelConfig::Paper2019());
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto* crnn = dynamic_cast<CrnnImpl*>(model->get());
+  ASSERT_NE(crnn, nullptr);
+  crnn->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::zeros({1, 96, 1440});
+  EXPECT_EQ(crnn->ConvFeatures(x).sizes(),
+            (torch::IntArrayRef{1, 128, 1, 15}));
+  EXPECT_EQ(crnn->forward(x).embedding.sizes(), (torch::IntArrayRef{1, 64}));
+}
+
+TEST(EmotionModelTest, OtherMelCountsAndBatchNormInput) {
+  for (int n_mels : {40, 128}) {
+    ModelConfig c;
+    c.n_mels = n_mels;
+    c.input_norm = "batchnorm";
+    c.embedding_dim = 24;
+    auto model = MakeModel(c);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    (*model)->eval();
+    torch::NoGradGuard no_grad;
+    EXPECT_EQ((*model)->forward(torch::randn({2, n_mels, 100})).embedding.sizes(),
+              (torch::IntArrayRef{2, 24}));
+  }
+}
+
+TEST(EmotionModelTest, ParameterOrderIsStableAcrossInstances) {
+  ModelConfig c = ModelConfig::ForArch("pcrnn");
+  auto a = MakeModel(c);
+  auto b = MakeModel(c);
+  ASSERT_TRUE(a.ok() && b.ok());
+  const auto sa = OrderedState(*a), sb = OrderedState(*b);
+  ASSERT_EQ(sa.size(), sb.size());
+  for (size_t i = 0; i < sa.size(); ++i) EXPECT_EQ(sa[i].first, sb[i].first);
+  EXPECT_EQ(sa.front().first, "blocks.0.conv.weight");
+  EXPECT_EQ(OrderedParameters(*a).size(), (*a)->parameters().size());
+}
+
+TEST(EmotionModelTest, BadConfigIsAStatus) {
+  ModelConfig c;
+  c.arch = "mlp";
+  auto model = MakeModel(c);
+  ASSERT_FALSE(model.ok());
+  EXPECT_TRUE(model.status().IsInvalidArgument());
+}
+
+// ---- loss ------------------------------------------------------------
+
+ModelOutput ZeroOutput(int64_t batch, int64_t tags = 0) {
+  ModelOutput out;
+  out.embedding = torch::zeros({batch, 8});
+  out.quadrant_logits = torch::zeros({batch, 4});
+  out.va = torch::zeros({batch, 2});
+  if (tags > 0) out.tag_logits = torch::zeros({batch, tags});
+  return out;
+}
+
+TEST(ModelLossTest, QuadrantOnlyLabelsTrainVaTowardsTheQuadrantSigns) {
+  LossTargets t;
+  t.quadrant = torch::tensor({0, 2, -1}, torch::kLong);
+  const LossTerms l = ModelLoss(ZeroOutput(3), t, LossOptions());
+  // Uniform logits: cross-entropy log 4 over the two labelled samples.
+  EXPECT_NEAR(l.quadrant.item<float>(), std::log(4.0f), 1e-5);
+  // Targets (+-0.5, +-0.5) against 0: squared error 0.25.
+  EXPECT_NEAR(l.va.item<float>(), 0.25f, 1e-6);
+  EXPECT_NEAR(l.total.item<float>(), std::log(4.0f) + 0.25f, 1e-5);
+
+  LossOptions no_va;
+  no_va.va_from_quadrant = 0;
+  EXPECT_EQ(ModelLoss(ZeroOutput(3), t, no_va).va.item<float>(), 0.0f);
+}
+
+TEST(ModelLossTest, KnownVaOverridesQuadrantAndMaskIsHonoured) {
+  ModelOutput out = ZeroOutput(2);
+  LossTargets t;
+  t.va = torch::tensor({0.2f, -0.4f, 0.9f, 0.9f}).view({2, 2});
+  t.va_mask = torch::tensor({true, false});
+  const LossTerms l = ModelLoss(out, t, LossOptions());
+  EXPECT_NEAR(l.va.item<float>(), (0.04f + 0.16f) / 2, 1e-6);
+  EXPECT_EQ(l.quadrant.item<float>(), 0.0f);
+}
+
+TEST(ModelLossTest, TagPositiveWeightsAndClassWeights) {
+  LossTargets t;
+  t.tags = torch::tensor({1.0f, 0.0f}).view({1, 2});
+  LossOptions o;
+  o.tag_pos_weight = {3.0f, 3.0f};
+  const LossTerms l = ModelLoss(ZeroOutput(1, 2), t, o);
+  // Logit 0: positive costs 3 * log 2, negative log 2; mean 2 log 2.
+  EXPECT_NEAR(l.tags.item<float>(), 2 * std::log(2.0f), 1e-5);
+
+  ModelOutput out = ZeroOutput(2);
+  out.quadrant_logits = torch::tensor({5.0f, 0.0f, 0.0f, 0.0f, 5.0f, 0.0f, 0.0f, 0.0f})
+                            .view({2, 4});
+  LossTargets q;
+  q.quadrant = torch::tensor({0, 1}, torch::kLong);
+  LossOptions w;
+  w.class_weights = {1.0f, 3.0f, 1.0f, 1.0f};
+  w.va_from_quadrant = 0;
+  const float right = ModelLoss(out, q, LossOptions()).quadrant.item<float>();
+  const float weighted = ModelLoss(out, q, w).quadrant.item<float>();
+  EXPECT_GT(weighted, right);  // the wrong sample (class 1) weighs more
+  EXPECT_TRUE(LossOptions().Validate().ok());
+  EXPECT_TRUE(w.Validate().ok());
+  LossOptions bad;
+  bad.label_smoothing = 1.5f;
+  EXPECT_FALSE(bad.Validate().ok());
+}
+
+TEST(ModelLossTest, GradientsReachEveryParameter) {
+  torch::manual_seed(3);
+  ModelConfig c;
+  c.n_mels = 32;
+  c.n_frames = 64;
+  c.channels = {4, 8, 8, 8};
+  c.rnn_hidden = 8;
+  auto model = MakeModel(c);
+  ASSERT_TRUE(model.ok());
+  LossTargets t;
+  t.quadrant = torch::tensor({0, 1, 2, 3}, torch::kLong);
+  ModelLoss((*model)->forward(torch::randn({4, 32, 64}) * 10 - 40), t,
+            LossOptions())
+      .total.backward();
+  for (const auto& p : (*model)->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+  }
+}
+
+}  // namespace
+}  // namespace mer::nn
