@@ -29,7 +29,7 @@ double MelToHz(double mel, MelScale scale) {
   return kMinLogHz * std::exp(kLogStep * (mel - kMinLogMel));
 }
 
-std::vector<float> MelFilterbank(const FrontEndParams& p) {
+std::vector<double> MelFilterbankF64(const FrontEndParams& p) {
   const int n_freqs = p.NumFreqs();
   const int n_mels = p.n_mels;
   const double mel_lo = HzToMel(p.fmin, p.mel_scale);
@@ -40,7 +40,7 @@ std::vector<float> MelFilterbank(const FrontEndParams& p) {
     const double mel = mel_lo + (mel_hi - mel_lo) * i / (n_mels + 1);
     hz[i] = MelToHz(mel, p.mel_scale);
   }
-  std::vector<float> fb(static_cast<size_t>(n_mels) * n_freqs, 0.0f);
+  std::vector<double> fb(static_cast<size_t>(n_mels) * n_freqs, 0.0);
   for (int m = 0; m < n_mels; ++m) {
     const double lo = hz[m], mid = hz[m + 1], hi = hz[m + 2];
     const double norm = p.mel_norm == MelNorm::kSlaney ? 2.0 / (hi - lo) : 1.0;
@@ -49,24 +49,30 @@ std::vector<float> MelFilterbank(const FrontEndParams& p) {
       const double down = (f - lo) / (mid - lo);
       const double up = (hi - f) / (hi - mid);
       const double w = std::max(0.0, std::min(down, up));
-      fb[static_cast<size_t>(m) * n_freqs + k] = static_cast<float>(w * norm);
+      fb[static_cast<size_t>(m) * n_freqs + k] = w * norm;
     }
   }
   return fb;
 }
 
-SparseFilterbank SparseFilterbank::FromDense(const std::vector<float>& dense,
+std::vector<float> MelFilterbank(const FrontEndParams& p) {
+  std::vector<double> fb = MelFilterbankF64(p);
+  return std::vector<float>(fb.begin(), fb.end());
+}
+
+template <typename T>
+SparseFilterbank SparseFilterbank::FromDense(const std::vector<T>& dense,
                                              int n_mels, int n_freqs) {
   MER_CHECK(dense.size() == static_cast<size_t>(n_mels) * n_freqs);
   SparseFilterbank s;
   s.n_mels = n_mels;
   s.n_freqs = n_freqs;
   for (int m = 0; m < n_mels; ++m) {
-    const float* row = dense.data() + static_cast<size_t>(m) * n_freqs;
+    const T* row = dense.data() + static_cast<size_t>(m) * n_freqs;
     int first = 0;
-    while (first < n_freqs && row[first] == 0.0f) ++first;
+    while (first < n_freqs && row[first] == 0) ++first;
     int last = n_freqs;
-    while (last > first && row[last - 1] == 0.0f) --last;
+    while (last > first && row[last - 1] == 0) --last;
     if (first == n_freqs) first = last = 0;
     s.start.push_back(first);
     s.end.push_back(last);
@@ -75,13 +81,18 @@ SparseFilterbank SparseFilterbank::FromDense(const std::vector<float>& dense,
   }
   return s;
 }
+template SparseFilterbank SparseFilterbank::FromDense(const std::vector<float>&,
+                                                      int, int);
+template SparseFilterbank SparseFilterbank::FromDense(
+    const std::vector<double>&, int, int);
 
 std::vector<float> SparseFilterbank::ToDense() const {
   std::vector<float> dense(static_cast<size_t>(n_mels) * n_freqs, 0.0f);
   for (int m = 0; m < n_mels; ++m) {
-    std::copy(weights.begin() + offset[m],
-              weights.begin() + offset[m] + (end[m] - start[m]),
-              dense.begin() + static_cast<size_t>(m) * n_freqs + start[m]);
+    for (int k = start[m]; k < end[m]; ++k) {
+      dense[static_cast<size_t>(m) * n_freqs + k] =
+          static_cast<float>(weights[offset[m] + k - start[m]]);
+    }
   }
   return dense;
 }

@@ -25,6 +25,8 @@ double MelToHz(double mel, MelScale scale);
 // (torchaudio spaces bins as linspace(0, sample_rate // 2, n_freqs), which is
 // the same for even n_fft and sample rate; this follows librosa otherwise.)
 std::vector<float> MelFilterbank(const FrontEndParams& p);
+// The same in double precision (what LogMelExtractor uses).
+std::vector<double> MelFilterbankF64(const FrontEndParams& p);
 
 // A filterbank stored by its nonzero bands: filter m covers FFT bins
 // [start[m], end[m]) with weights at weights[offset[m] ...]. Every triangle's
@@ -37,11 +39,12 @@ struct SparseFilterbank {
   std::vector<int>
       end;  // [n_mels], exclusive; start == end for an empty filter
   std::vector<int> offset;  // [n_mels] into weights
-  std::vector<float> weights;
+  std::vector<double> weights;  // double: see LogMelExtractor's precision note
 
   // Builds from a dense row-major [n_mels][n_freqs] matrix (first to last
-  // nonzero of each row).
-  static SparseFilterbank FromDense(const std::vector<float>& dense, int n_mels,
+  // nonzero of each row); T is float or double.
+  template <typename T>
+  static SparseFilterbank FromDense(const std::vector<T>& dense, int n_mels,
                                     int n_freqs);
   // Back to dense row-major [n_mels][n_freqs].
   std::vector<float> ToDense() const;

@@ -12,13 +12,13 @@ namespace mer::dsp {
 namespace {
 
 struct PlanDeleter {
-  void operator()(fftwf_plan_s* plan) const {
+  void operator()(fftw_plan_s* plan) const {
     // Destruction happens at process exit, from the cache's destructor; the
     // cache and the mutex live in one object, so the mutex is still alive.
-    fftwf_destroy_plan(plan);
+    fftw_destroy_plan(plan);
   }
 };
-using PlanPtr = std::unique_ptr<fftwf_plan_s, PlanDeleter>;
+using PlanPtr = std::unique_ptr<fftw_plan_s, PlanDeleter>;
 
 struct PlanCache {
   std::mutex mu;
@@ -30,28 +30,28 @@ PlanCache& Cache() {
   return cache;
 }
 
-float* AllocFloats(size_t n) {
-  auto* p = static_cast<float*>(fftwf_malloc(sizeof(float) * n));
-  MER_CHECK_MSG(p != nullptr, "fftwf_malloc failed");
+double* AllocDoubles(size_t n) {
+  auto* p = static_cast<double*>(fftw_malloc(sizeof(double) * n));
+  MER_CHECK_MSG(p != nullptr, "fftw_malloc failed");
   return p;
 }
 
 // The process-wide plan for size n, made on first use. Plans are made on
-// scratch fftwf_malloc buffers: every RealFft buffer comes from fftwf_malloc
-// too, so it has the alignment fftwf_execute_dft_r2c requires.
-fftwf_plan PlanFor(int n) {
+// scratch fftw_malloc buffers: every RealFft buffer comes from fftw_malloc
+// too, so it has the alignment fftw_execute_dft_r2c requires.
+fftw_plan PlanFor(int n) {
   MER_CHECK(n >= 1);
   PlanCache& cache = Cache();
   std::lock_guard<std::mutex> lock(cache.mu);
   auto it = cache.plans.find(n);
   if (it != cache.plans.end()) return it->second.get();
-  float* in = AllocFloats(n);
-  float* out = AllocFloats(2 * (n / 2 + 1));
-  fftwf_plan plan = fftwf_plan_dft_r2c_1d(
-      n, in, reinterpret_cast<fftwf_complex*>(out), FFTW_ESTIMATE);
-  fftwf_free(in);
-  fftwf_free(out);
-  MER_CHECK_MSG(plan != nullptr, "fftwf_plan_dft_r2c_1d failed");
+  double* in = AllocDoubles(n);
+  double* out = AllocDoubles(2 * (n / 2 + 1));
+  fftw_plan plan = fftw_plan_dft_r2c_1d(
+      n, in, reinterpret_cast<fftw_complex*>(out), FFTW_ESTIMATE);
+  fftw_free(in);
+  fftw_free(out);
+  MER_CHECK_MSG(plan != nullptr, "fftw_plan_dft_r2c_1d failed");
   cache.plans.emplace(n, PlanPtr(plan));
   return plan;
 }
@@ -60,14 +60,14 @@ fftwf_plan PlanFor(int n) {
 
 std::mutex& FftwPlannerMutex() { return Cache().mu; }
 
-void RealFft::FftwFree::operator()(float* p) const { fftwf_free(p); }
+void RealFft::FftwFree::operator()(double* p) const { fftw_free(p); }
 
 RealFft::RealFft(int n)
     : n_(n),
       plan_(PlanFor(n)),
-      input_(AllocFloats(n)),
-      output_(AllocFloats(2 * (n / 2 + 1))) {
-  std::fill(input_.get(), input_.get() + n, 0.0f);
+      input_(AllocDoubles(n)),
+      output_(AllocDoubles(2 * (n / 2 + 1))) {
+  std::fill(input_.get(), input_.get() + n, 0.0);
 }
 
 RealFft::~RealFft() = default;
@@ -75,8 +75,8 @@ RealFft::RealFft(RealFft&&) noexcept = default;
 RealFft& RealFft::operator=(RealFft&&) noexcept = default;
 
 void RealFft::Execute() {
-  fftwf_execute_dft_r2c(static_cast<fftwf_plan>(plan_), input_.get(),
-                        reinterpret_cast<fftwf_complex*>(output_.get()));
+  fftw_execute_dft_r2c(static_cast<fftw_plan>(plan_), input_.get(),
+                       reinterpret_cast<fftw_complex*>(output_.get()));
 }
 
 }  // namespace mer::dsp

@@ -54,15 +54,15 @@ LogMelExtractor::LogMelExtractor(const FrontEndParams& params)
   // torch.stft: a shorter window sits in the middle of the frame.
   win_begin_ = (n_fft - win) / 2;
   win_end_ = win_begin_ + win;
-  window_.assign(n_fft, 0.0f);
+  window_.assign(n_fft, 0.0);
   for (int i = 0; i < win; ++i) {
     // Periodic Hann (torch.hann_window(periodic=True), scipy sym=False).
-    window_[win_begin_ + i] = static_cast<float>(
-        0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * i / win));
+    window_[win_begin_ + i] =
+        0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * i / win);
   }
-  filterbank_ = SparseFilterbank::FromDense(MelFilterbank(params_),
+  filterbank_ = SparseFilterbank::FromDense(MelFilterbankF64(params_),
                                             params_.n_mels, params_.NumFreqs());
-  block_.assign(static_cast<size_t>(params_.NumFreqs()) * kBlock, 0.0f);
+  block_.assign(static_cast<size_t>(params_.NumFreqs()) * kBlock, 0.0);
 }
 
 void LogMelExtractor::LoadFrame(std::span<const float> x, long t,
@@ -71,16 +71,16 @@ void LogMelExtractor::LoadFrame(std::span<const float> x, long t,
   const long start = t * params_.hop_length -
                      (params_.center ? params_.n_fft / 2 : 0) + win_begin_;
   const long len = win_end_ - win_begin_;
-  float* in = fft_.input() + win_begin_;
-  const float* w = window_.data() + win_begin_;
+  double* in = fft_.input() + win_begin_;
+  const double* w = window_.data() + win_begin_;
   if (start >= 0 && start + len <= n) {
     const float* src = x.data() + start;
-    for (long i = 0; i < len; ++i) in[i] = src[i] * w[i];
+    for (long i = 0; i < len; ++i) in[i] = static_cast<double>(src[i]) * w[i];
     return;
   }
   for (long i = 0; i < len; ++i) {
     long j = start + i;
-    float v = 0.0f;
+    double v = 0.0;
     if (j >= 0 && j < n) {
       v = x[j];
     } else if (reflect) {  // mirror about the end samples, not repeating them
@@ -107,25 +107,25 @@ Spectrogram LogMelExtractor::ComputePower(std::span<const float> samples) {
     for (int b = 0; b < nb; ++b) {
       LoadFrame(samples, t0 + b, reflect);
       fft_.Execute();
-      const float* spec = fft_.output();
-      float* dst = block_.data() + b;
+      const double* spec = fft_.output();
+      double* dst = block_.data() + b;
       for (int k = 0; k < n_freqs; ++k) {
-        const float re = spec[2 * k], im = spec[2 * k + 1];
+        const double re = spec[2 * k], im = spec[2 * k + 1];
         dst[static_cast<size_t>(k) * kBlock] = re * re + im * im;
       }
     }
     // Mel projection over the nonzero band of each filter, kBlock frames at
     // a time (an axpy per bin: vectorises without reassociating sums).
     for (int m = 0; m < out.n_mels; ++m) {
-      float acc[kBlock] = {};
-      const float* wts = filterbank_.weights.data() + filterbank_.offset[m];
+      double acc[kBlock] = {};
+      const double* wts = filterbank_.weights.data() + filterbank_.offset[m];
       for (int k = filterbank_.start[m]; k < filterbank_.end[m]; ++k) {
-        const float wk = *wts++;
-        const float* p = block_.data() + static_cast<size_t>(k) * kBlock;
+        const double wk = *wts++;
+        const double* p = block_.data() + static_cast<size_t>(k) * kBlock;
         for (int b = 0; b < kBlock; ++b) acc[b] += wk * p[b];
       }
-      std::copy(acc, acc + nb,
-                out.data.begin() + static_cast<size_t>(m) * n_frames + t0);
+      float* dst = out.data.data() + static_cast<size_t>(m) * n_frames + t0;
+      for (int b = 0; b < nb; ++b) dst[b] = static_cast<float>(acc[b]);
     }
   }
   return out;

@@ -78,10 +78,10 @@ class LogMelExtractor {
   FrontEndParams params_;
   int win_begin_ = 0;  // nonzero window taps: [win_begin_, win_end_)
   int win_end_ = 0;
-  std::vector<float> window_;  // [n_fft], periodic Hann centred
+  std::vector<double> window_;  // [n_fft], periodic Hann centred
   SparseFilterbank filterbank_;
   RealFft fft_;
-  std::vector<float> block_;  // [n_freqs][kBlock] power spectra
+  std::vector<double> block_;  // [n_freqs][kBlock] power spectra
 };
 
 // 10 * log10(max(x, amin)) for each of `n` values of `data`, in place, with a

@@ -101,6 +101,9 @@ def write_sparse(path, fb):
 
 
 def log_mel(p, pcm, dtype):
+    # Built under the default dtype so its filterbank and window are computed
+    # in `dtype` (.to(dtype) alone would only widen float32 weights).
+    torch.set_default_dtype(dtype)
     t = torchaudio.transforms.MelSpectrogram(
         sample_rate=p["sample_rate"], n_fft=p["n_fft"],
         win_length=p["win_length"] or None, hop_length=p["hop_length"],
@@ -109,6 +112,7 @@ def log_mel(p, pcm, dtype):
         pad_mode=p["pad_mode"],
         norm=None if p["mel_norm"] == "none" else p["mel_norm"],
         mel_scale=p["mel_scale"]).to(dtype)
+    torch.set_default_dtype(torch.float32)
     s = t(torch.from_numpy(pcm).to(dtype))
     return (10.0 * torch.log10(torch.clamp(s, min=1e-10))).numpy()
 

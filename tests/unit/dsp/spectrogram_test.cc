@@ -37,11 +37,12 @@ std::vector<float> Noise(size_t n, uint32_t seed = 1) {
   return x;
 }
 
-// Log-mel of the golden clip for `case_name` vs torchaudio's (float64).
-// Bins within 100 dB of the spectrogram's maximum (and above the -100 dB
-// floor): 99.9 % within 1e-3 dB, all within 0.01 dB. Deeper bins are below
-// what a float32 FFT resolves (its rounding noise sits ~120 dB under the
-// peak; torchaudio's own float32 path is 0.045 dB off there): within 0.1 dB.
+// Log-mel of the golden clip for `case_name` vs torchaudio's computed wholly
+// in float64 (filterbank and window included). Every bin above -100 dB:
+// 99.9 % within 1e-3 dB, all within 0.01 dB. The extractor's FFT and mel
+// projection run in double, so this holds even for bins 120 dB under the
+// frame's peak, where a float32 FFT (torchaudio's own float32 path) is
+// several hundredths of a dB off.
 void ExpectLogMelMatchesGolden(const std::string& case_name) {
   const nlohmann::json manifest = testing::Manifest();
   ASSERT_TRUE(manifest.is_object()) << "unreadable manifest.json";
@@ -60,18 +61,11 @@ void ExpectLogMelMatchesGolden(const std::string& case_name) {
   const Spectrogram s = extractor.Compute(pcm);
   ASSERT_EQ(s.n_mels, n_mels);
   ASSERT_EQ(s.n_frames, n_frames);
-  const float floor =
-      std::max(-100.0f, *std::max_element(golden.begin(), golden.end()) - 100);
-  size_t live = 0, close = 0, far = 0, deep = 0;
-  double worst = 0.0, worst_deep = 0.0;
+  size_t live = 0, close = 0, far = 0;
+  double worst = 0.0;
   for (size_t i = 0; i < golden.size(); ++i) {
     if (golden[i] <= -100.0f) continue;
     const double d = std::fabs(s.data[i] - golden[i]);
-    if (golden[i] <= floor) {
-      ++deep;
-      worst_deep = std::max(worst_deep, d);
-      continue;
-    }
     ++live;
     worst = std::max(worst, d);
     if (d <= 1e-3) ++close;
@@ -85,11 +79,8 @@ void ExpectLogMelMatchesGolden(const std::string& case_name) {
   EXPECT_GE(static_cast<double>(close), 0.999 * live)
       << close << " of " << live << " within 1e-3 dB; worst " << worst;
   EXPECT_EQ(far, 0u) << "worst " << worst << " dB";
-  EXPECT_LT(worst_deep, 0.1) << deep << " bins more than 100 dB down";
-  std::printf(
-      "%s: %zu bins, %zu within 1e-3 dB, worst %.2g dB; %zu deeper "
-      "bins, worst %.2g dB\n",
-      case_name.c_str(), live, close, worst, deep, worst_deep);
+  std::printf("%s: %zu bins above -100 dB, %zu within 1e-3 dB, worst %.2g dB\n",
+              case_name.c_str(), live, close, worst);
 }
 
 TEST(LogMelTest, DefaultPresetMatchesTorchaudio) {
