@@ -31,6 +31,7 @@ const std::vector<Command>& Commands();
 
 int ProbeMain(const std::vector<std::string>& args);
 int FeaturesMain(const std::vector<std::string>& args);
+int ExtractMain(const std::vector<std::string>& args);
 
 }  // namespace mer::cli
 

@@ -15,6 +15,8 @@ const std::vector<Command>& Commands() {
        ProbeMain},
       {"features", "decode a file and write its log-mel spectrogram (.npy)",
        FeaturesMain},
+      {"extract", "log-mel feature shards of a labelled set, across MPI ranks",
+       ExtractMain},
   };
   return kCommands;
 }

@@ -1,0 +1,142 @@
+// Feature shards: the log-mel spectrograms of a labelled set, written once by
+// `mer extract` and memory-mapped by training (the seed genre paper's lesson:
+// I/O, not the model, was the bottleneck).
+//
+// A shard holds whole tracks, not pre-cut windows, so training can take
+// random crops at any frame; fixed windows are a view over it.
+//
+// File format (all integers little-endian):
+//   offset  size  field
+//   0       8     magic "MERSHRD1"
+//   8       8     uint64 data_offset (64)
+//   16      8     uint64 total_frames (sum of every track's frame count)
+//   24      4     uint32 n_mels
+//   28      4     uint32 reserved (0)
+//   32      8     uint64 index_offset (byte offset of the JSON index)
+//   40      8     uint64 index_bytes
+//   48      16    reserved (0)
+//   64      ...   float32 data: track after track, each [n_mels][n_frames]
+//                 (the layout of `mer features` .npy output), dB values
+//   index_offset  JSON: {"format": 1, "front_end": {...},
+//                 "front_end_digest": "fe1-...", "tracks": [{"track_id",
+//                 "group", "path", "quadrant" (0..3 or -1), "valence",
+//                 "arousal" (null when unknown), "offset" (in floats),
+//                 "n_frames", "seconds"}]}
+// Writers create "<name>.tmp" and rename it when Finish() succeeds: a shard
+// that exists is complete.
+#ifndef MER_STORAGE_FEATURE_SHARD_H_
+#define MER_STORAGE_FEATURE_SHARD_H_
+
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/core/emotion.h"
+#include "common/core/result.h"
+
+namespace mer::storage {
+
+struct ShardTrack {
+  std::string track_id;
+  std::string group;
+  std::string path;
+  std::optional<core::Quadrant> quadrant;
+  std::optional<float> valence;
+  std::optional<float> arousal;
+  uint64_t offset = 0;   // first float of this track in the data section
+  int n_frames = 0;
+  double seconds = 0;
+};
+
+// Writes one shard. Not thread-safe.
+class FeatureShardWriter {
+ public:
+  // `front_end` is FrontEndParams::ToJson() of the features written.
+  static core::Result<std::unique_ptr<FeatureShardWriter>> Create(
+      const std::string& path, int n_mels, const nlohmann::json& front_end,
+      const std::string& front_end_digest);
+  ~FeatureShardWriter();
+
+  // Appends one track: `mel` holds n_mels * n_frames floats, [n_mels][n_frames].
+  core::Status Add(ShardTrack track, const float* mel, int n_frames);
+  // Writes the index and header, then renames the file into place.
+  core::Status Finish();
+  size_t num_tracks() const { return tracks_.size(); }
+
+ private:
+  FeatureShardWriter() = default;
+
+  std::string path_, tmp_path_;
+  std::ofstream out_;
+  int n_mels_ = 0;
+  nlohmann::json front_end_;
+  std::string digest_;
+  uint64_t total_frames_ = 0;
+  std::vector<ShardTrack> tracks_;
+  bool finished_ = false;
+};
+
+// A memory-mapped shard. Thread-safe for concurrent reads once opened.
+class FeatureShard {
+ public:
+  static core::Result<std::unique_ptr<FeatureShard>> Open(
+      const std::string& path);
+  ~FeatureShard();
+  FeatureShard(const FeatureShard&) = delete;
+  FeatureShard& operator=(const FeatureShard&) = delete;
+
+  const std::string& path() const { return path_; }
+  int n_mels() const { return n_mels_; }
+  const nlohmann::json& front_end() const { return front_end_; }
+  const std::string& front_end_digest() const { return digest_; }
+  const std::vector<ShardTrack>& tracks() const { return tracks_; }
+  // [n_mels][n_frames] floats of track i.
+  const float* TrackData(size_t i) const { return data_ + tracks_[i].offset; }
+
+ private:
+  FeatureShard() = default;
+
+  std::string path_;
+  void* map_ = nullptr;
+  size_t map_size_ = 0;
+  const float* data_ = nullptr;
+  int n_mels_ = 0;
+  nlohmann::json front_end_;
+  std::string digest_;
+  std::vector<ShardTrack> tracks_;
+};
+
+// A set of shards (a folder written by `mer extract`): every "*.mershard" file
+// in `dir`, sorted by name, all with the same front end.
+class FeatureDataset {
+ public:
+  static core::Result<FeatureDataset> Open(const std::string& dir);
+
+  struct TrackRef {
+    const FeatureShard* shard;
+    size_t index;
+    const ShardTrack& track() const { return shard->tracks()[index]; }
+    const float* data() const { return shard->TrackData(index); }
+  };
+  const std::vector<TrackRef>& tracks() const { return tracks_; }
+  int n_mels() const { return shards_.front()->n_mels(); }
+  const nlohmann::json& front_end() const { return shards_.front()->front_end(); }
+  const std::string& front_end_digest() const {
+    return shards_.front()->front_end_digest();
+  }
+
+ private:
+  std::vector<std::shared_ptr<FeatureShard>> shards_;
+  std::vector<TrackRef> tracks_;
+};
+
+// "DIR/part-00003-of-00008.mershard"
+std::string ShardPath(const std::string& dir, int part, int parts);
+
+}  // namespace mer::storage
+
+#endif  // MER_STORAGE_FEATURE_SHARD_H_

@@ -1,0 +1,105 @@
+#include "storage/feature_shard.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace mer::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FeatureShardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("mer_shard_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Writes `n` tracks of 4 mels with n_frames = 3 + i, value = i*100 + k.
+  void WriteShard(const std::string& path, int n, const std::string& digest) {
+    auto w = FeatureShardWriter::Create(path, 4, {{"preset", "test"}}, digest);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    for (int i = 0; i < n; ++i) {
+      ShardTrack t;
+      t.track_id = path + "#" + std::to_string(i);
+      t.group = "artist" + std::to_string(i % 2);
+      t.path = "/x/" + std::to_string(i) + ".mp3";
+      t.quadrant = static_cast<core::Quadrant>(i % 4);
+      if (i % 2) {
+        t.valence = 0.25f * i;
+        t.arousal = -0.5f;
+      }
+      t.seconds = 1.5 * i;
+      std::vector<float> mel(4 * (3 + i));
+      for (size_t k = 0; k < mel.size(); ++k) mel[k] = i * 100.0f + k;
+      ASSERT_TRUE((*w)->Add(t, mel.data(), 3 + i).ok());
+    }
+    // Not visible before Finish().
+    EXPECT_FALSE(fs::exists(path));
+    ASSERT_TRUE((*w)->Finish().ok());
+  }
+  fs::path dir_;
+};
+
+TEST_F(FeatureShardTest, RoundTrip) {
+  std::string path = ShardPath(dir_.string(), 0, 1);
+  EXPECT_EQ(fs::path(path).filename(), "part-00000-of-00001.mershard");
+  WriteShard(path, 5, "fe1-abc");
+  auto shard = FeatureShard::Open(path);
+  ASSERT_TRUE(shard.ok()) << shard.status().ToString();
+  const auto& s = **shard;
+  EXPECT_EQ(s.n_mels(), 4);
+  EXPECT_EQ(s.front_end_digest(), "fe1-abc");
+  EXPECT_EQ(s.front_end()["preset"], "test");
+  ASSERT_EQ(s.tracks().size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    const ShardTrack& t = s.tracks()[i];
+    EXPECT_EQ(t.n_frames, 3 + i);
+    EXPECT_EQ(t.group, "artist" + std::to_string(i % 2));
+    EXPECT_EQ(*t.quadrant, static_cast<core::Quadrant>(i % 4));
+    EXPECT_EQ(t.valence.has_value(), i % 2 == 1);
+    EXPECT_DOUBLE_EQ(t.seconds, 1.5 * i);
+    const float* d = s.TrackData(i);
+    for (int k = 0; k < 4 * (3 + i); ++k) ASSERT_EQ(d[k], i * 100.0f + k);
+  }
+}
+
+TEST_F(FeatureShardTest, DatasetJoinsShardsAndRefusesMixedFrontEnds) {
+  WriteShard(ShardPath(dir_.string(), 0, 2), 3, "fe1-a");
+  WriteShard(ShardPath(dir_.string(), 1, 2), 2, "fe1-a");
+  auto ds = FeatureDataset::Open(dir_.string());
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  EXPECT_EQ(ds->tracks().size(), 5u);
+  EXPECT_EQ(ds->tracks()[4].data()[0], 100.0f);
+
+  WriteShard((dir_ / "z.mershard").string(), 1, "fe1-b");
+  auto mixed = FeatureDataset::Open(dir_.string());
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.status().message().find("fe1-b"), std::string::npos);
+}
+
+TEST_F(FeatureShardTest, CorruptFilesAreErrors) {
+  std::string path = (dir_ / "a.mershard").string();
+  WriteShard(path, 3, "fe1-a");
+  // Truncate: the header no longer matches the size.
+  fs::resize_file(path, fs::file_size(path) - 10);
+  auto r = FeatureShard::Open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsCorruption());
+  EXPECT_NE(r.status().message().find(path), std::string::npos);
+  std::ofstream(dir_ / "b.mershard") << "hello";
+  EXPECT_TRUE(FeatureShard::Open((dir_ / "b.mershard").string())
+                  .status()
+                  .IsCorruption());
+  EXPECT_TRUE(FeatureShard::Open((dir_ / "none").string()).status().IsNotFound());
+  EXPECT_TRUE(FeatureDataset::Open((dir_ / "nodir").string()).status().IsNotFound());
+}
+
+}  // namespace
+}  // namespace mer::storage

@@ -1,0 +1,55 @@
+// `mer extract`: decode + log-mel every track of a labelled set once, across
+// all MPI ranks, into feature shards (storage/feature_shard.h).
+//
+// Rank r of N takes tracks r, r + N, r + 2N, ... of the CSV and writes
+// OUT/part-r-of-N.mershard with `threads` decode threads; a track that fails
+// is reported and left out. Rank 0 then writes OUT/dataset.json (front end,
+// label digest, counts) and OUT/failures.jsonl (one JSON object per failed
+// track: track_id, path, reason). Shards of an earlier run with another rank
+// count are removed first, so the folder always holds one consistent set.
+#ifndef MER_WORKER_EXTRACT_JOB_H_
+#define MER_WORKER_EXTRACT_JOB_H_
+
+#include <string>
+#include <vector>
+
+#include "common/comm/communicator.h"
+#include "common/core/labels.h"
+#include "common/core/result.h"
+#include "common/dsp/front_end_params.h"
+#include "worker/track_features.h"
+
+namespace mer::worker {
+
+struct ExtractOptions {
+  std::string labels_csv;                // required
+  std::string out_dir;                   // required
+  dsp::FrontEndParams front_end;         // Default: the default preset
+  core::LabelsOptions labels;
+  TrackFeatureOptions track;
+  int threads = 0;                       // decode threads per rank; 0 = auto
+  bool progress = true;                  // progress lines on rank 0
+  core::Status Validate() const;
+};
+
+struct ExtractFailure {
+  std::string track_id, path, reason;
+};
+
+struct ExtractSummary {
+  int64_t tracks = 0;      // in the CSV
+  int64_t extracted = 0;   // all ranks
+  int64_t failed = 0;      // all ranks
+  double audio_seconds = 0;
+  double wall_seconds = 0;
+  std::string front_end_digest, labels_digest;
+  std::vector<ExtractFailure> failures;  // this rank's only
+};
+
+// Collective: every rank of `comm` must call it.
+core::Result<ExtractSummary> RunExtract(const ExtractOptions& options,
+                                        comm::Communicator& comm);
+
+}  // namespace mer::worker
+
+#endif  // MER_WORKER_EXTRACT_JOB_H_

@@ -1,0 +1,38 @@
+// One track from file to log-mel: decode (FFmpeg), then log-mel (FFTW3). The
+// per-track boundary shared by extract, train (on the fly), predict and index:
+// any failure is a Status naming the file, never a crash.
+#ifndef MER_WORKER_TRACK_FEATURES_H_
+#define MER_WORKER_TRACK_FEATURES_H_
+
+#include <string>
+
+#include "common/core/result.h"
+#include "common/dsp/front_end_params.h"
+#include "common/dsp/spectrogram.h"
+
+namespace mer::worker {
+
+struct TrackFeatureOptions {
+  // Tracks shorter than this fail with "too short". Default: 1.0 s.
+  double min_seconds = 1.0;
+  // Decode at most this much of each track; 0 = all of it. Default: 0.
+  double max_seconds = 0;
+  // Start this far into each track. Default: 0.
+  double offset_seconds = 0;
+};
+
+struct TrackFeatures {
+  dsp::Spectrogram log_mel;  // [n_mels][n_frames], dB
+  double seconds = 0;        // decoded audio
+  int corrupt_packets_skipped = 0;
+};
+
+// Decodes `path` at the extractor's rate and computes its log-mel.
+// `extractor` is this thread's (LogMelExtractor is not thread-safe).
+core::Result<TrackFeatures> ComputeTrackFeatures(
+    const std::string& path, dsp::LogMelExtractor& extractor,
+    const TrackFeatureOptions& options = {});
+
+}  // namespace mer::worker
+
+#endif  // MER_WORKER_TRACK_FEATURES_H_
