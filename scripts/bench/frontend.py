@@ -64,7 +64,7 @@ def run_ffmpeg(files, sr):
             c0 = child_cpu()
             subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-threads", "1", "-f", "concat",
                             "-safe", "0", "-i", lst, "-ac", "1", "-ar", str(sr), "-f", "f32le",
-                            "-y", "/dev/null"], check=True)
+                            "-y", "/dev/null"], check=True, stderr=subprocess.DEVNULL)
             concat += child_cpu() - c0
     return per_file, concat
 
