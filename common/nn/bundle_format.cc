@@ -54,13 +54,13 @@ Status WriteBundleFile(const std::string& path, std::string_view manifest_json,
          core::Digest64().Update(manifest_json).Update(weights).value());
 
   std::random_device rd;
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" +
-                          std::to_string(rd());
+  const std::string tmp =
+      path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
   {
     FilePtr f(std::fopen(tmp.c_str(), "wb"));
     if (!f) return Status::IOError(tmp, ErrnoText());
-    for (std::string_view part : {std::string_view(header), manifest_json,
-                                  weights}) {
+    for (std::string_view part :
+         {std::string_view(header), manifest_json, weights}) {
       if (!part.empty() &&
           std::fwrite(part.data(), 1, part.size(), f.get()) != part.size()) {
         Status s = Status::IOError(tmp, "write failed: " + ErrnoText());
@@ -80,8 +80,8 @@ Status WriteBundleFile(const std::string& path, std::string_view manifest_json,
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     std::remove(tmp.c_str());
-    return Status::IOError(path, "rename from temp file failed: " +
-                                     ec.message());
+    return Status::IOError(path,
+                           "rename from temp file failed: " + ec.message());
   }
   return Status::Ok();
 }
@@ -108,10 +108,10 @@ Result<BundleBytes> ReadBundleFile(const std::string& path, bool with_weights) {
   }
   const uint32_t version = static_cast<uint32_t>(GetLe(header + 8, 4));
   if (version != static_cast<uint32_t>(kBundleFormatVersion)) {
-    return Status::NotSupported(
-        path, "model bundle format version " + std::to_string(version) +
-                  "; this build reads version " +
-                  std::to_string(kBundleFormatVersion));
+    return Status::NotSupported(path, "model bundle format version " +
+                                          std::to_string(version) +
+                                          "; this build reads version " +
+                                          std::to_string(kBundleFormatVersion));
   }
   const uint64_t m = GetLe(header + 16, 8), w = GetLe(header + 24, 8);
   const uint64_t digest = GetLe(header + 32, 8);

@@ -35,11 +35,11 @@ Result<BundleManifest> BundleManifest::FromJson(const nlohmann::json& j) {
   try {
     j.at("format_version").get_to(m.format_version);
     if (m.format_version != kBundleFormatVersion) {
-      return Status::NotSupported(
-          "model manifest", "format version " +
-                                std::to_string(m.format_version) +
-                                "; this build reads version " +
-                                std::to_string(kBundleFormatVersion));
+      return Status::NotSupported("model manifest",
+                                  "format version " +
+                                      std::to_string(m.format_version) +
+                                      "; this build reads version " +
+                                      std::to_string(kBundleFormatVersion));
     }
     auto get = [&j](const char* key, auto& field) {
       if (j.contains(key)) j.at(key).get_to(field);

@@ -8,7 +8,6 @@
 #define MER_COMMON_NN_BUNDLE_MANIFEST_H_
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 

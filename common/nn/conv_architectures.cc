@@ -11,9 +11,9 @@ ConvBlockImpl::ConvBlockImpl(int in_channels, int out_channels, int pool_f,
                              int pool_t, float dropout)
     : pool_f_(pool_f), pool_t_(pool_t), dropout_(dropout) {
   conv_ = register_module(
-      "conv", torch::nn::Conv2d(
-                  torch::nn::Conv2dOptions(in_channels, out_channels, 3)
-                      .padding(1)));
+      "conv",
+      torch::nn::Conv2d(
+          torch::nn::Conv2dOptions(in_channels, out_channels, 3).padding(1)));
   bn_ = register_module("bn", torch::nn::BatchNorm2d(out_channels));
 }
 
@@ -22,7 +22,9 @@ torch::Tensor ConvBlockImpl::forward(torch::Tensor x) {
   if (pool_f_ > 1 || pool_t_ > 1) {
     x = torch::max_pool2d(x, {pool_f_, pool_t_});
   }
-  if (dropout_ > 0) x = F::dropout(x, F::DropoutFuncOptions().p(dropout_).training(is_training()));
+  if (dropout_ > 0)
+    x = F::dropout(x,
+                   F::DropoutFuncOptions().p(dropout_).training(is_training()));
   return x;
 }
 
@@ -50,12 +52,11 @@ torch::Tensor CnnImpl::Trunk(const torch::Tensor& x) {
 CrnnImpl::CrnnImpl(ModelConfig c) : EmotionModelImpl(c) {
   blocks_ = register_module("blocks", MakeConvStack(c));
   gru_ = register_module(
-      "gru", torch::nn::GRU(torch::nn::GRUOptions(c.channels.back(),
-                                                  c.rnn_hidden)
-                                .num_layers(c.rnn_layers)
-                                .batch_first(true)
-                                .dropout(c.rnn_layers > 1 ? c.rnn_dropout
-                                                          : 0.0)));
+      "gru",
+      torch::nn::GRU(torch::nn::GRUOptions(c.channels.back(), c.rnn_hidden)
+                         .num_layers(c.rnn_layers)
+                         .batch_first(true)
+                         .dropout(c.rnn_layers > 1 ? c.rnn_dropout : 0.0)));
   RegisterHeads(c.rnn_hidden);
 }
 
@@ -67,29 +68,29 @@ torch::Tensor CrnnImpl::Trunk(const torch::Tensor& x) {
   torch::Tensor h = ConvFeatures(x);  // [B, C, 1, T']
   h = h.squeeze(2).transpose(1, 2);   // [B, T', C]
   h = LastStep(std::get<0>(gru_->forward(h)));
-  return F::dropout(h, F::DropoutFuncOptions()
-                           .p(config().rnn_dropout)
-                           .training(is_training()));
+  return F::dropout(
+      h,
+      F::DropoutFuncOptions().p(config().rnn_dropout).training(is_training()));
 }
 
 PcrnnImpl::PcrnnImpl(ModelConfig c) : EmotionModelImpl(c) {
   blocks_ = register_module("blocks", MakeConvStack(c));
   gru_ = register_module(
-      "gru", torch::nn::GRU(torch::nn::GRUOptions(c.n_mels, c.rnn_hidden)
-                                .num_layers(c.rnn_layers)
-                                .batch_first(true)
-                                .dropout(c.rnn_layers > 1 ? c.rnn_dropout
-                                                          : 0.0)));
+      "gru",
+      torch::nn::GRU(torch::nn::GRUOptions(c.n_mels, c.rnn_hidden)
+                         .num_layers(c.rnn_layers)
+                         .batch_first(true)
+                         .dropout(c.rnn_layers > 1 ? c.rnn_dropout : 0.0)));
   RegisterHeads(c.channels.back() + c.rnn_hidden);
 }
 
 torch::Tensor PcrnnImpl::Trunk(const torch::Tensor& x) {
   torch::Tensor cnn = blocks_->forward(x.unsqueeze(1)).amax({2, 3});
-  torch::Tensor rnn = LastStep(std::get<0>(
-      gru_->forward(FramesForRnn(x, config().rnn_time_pool))));
-  rnn = F::dropout(rnn, F::DropoutFuncOptions()
-                            .p(config().rnn_dropout)
-                            .training(is_training()));
+  torch::Tensor rnn = LastStep(
+      std::get<0>(gru_->forward(FramesForRnn(x, config().rnn_time_pool))));
+  rnn = F::dropout(
+      rnn,
+      F::DropoutFuncOptions().p(config().rnn_dropout).training(is_training()));
   return torch::cat({cnn, rnn}, 1);
 }
 

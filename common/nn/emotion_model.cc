@@ -11,8 +11,8 @@ namespace mer::nn {
 EmotionModelImpl::EmotionModelImpl(ModelConfig resolved)
     : config_(std::move(resolved)) {
   if (config_.input_norm == "batchnorm") {
-    input_bn_ = register_module(
-        "input_bn", torch::nn::BatchNorm1d(config_.n_mels));
+    input_bn_ =
+        register_module("input_bn", torch::nn::BatchNorm1d(config_.n_mels));
   }
 }
 
@@ -23,9 +23,9 @@ void EmotionModelImpl::RegisterHeads(int64_t trunk_dim) {
         "embed", torch::nn::Linear(trunk_dim, config_.embedding_dim));
     embedding_dim_ = config_.embedding_dim;
   }
-  quadrant_head_ = register_module(
-      "quadrant_head",
-      torch::nn::Linear(embedding_dim_, config_.num_quadrants));
+  quadrant_head_ =
+      register_module("quadrant_head",
+                      torch::nn::Linear(embedding_dim_, config_.num_quadrants));
   va_head_ = register_module("va_head", torch::nn::Linear(embedding_dim_, 2));
   if (config_.num_tags > 0) {
     tag_head_ = register_module(
@@ -41,8 +41,9 @@ ModelOutput EmotionModelImpl::forward(const torch::Tensor& x) {
   TORCH_CHECK(x.size(2) >= config_.MinFrames(), "model (", config_.arch,
               ") needs at least ", config_.MinFrames(), " frames, input has ",
               x.size(2));
-  torch::Tensor h = input_bn_ ? input_bn_->forward(x)
-                              : (x + config_.input_offset) * config_.input_scale;
+  torch::Tensor h = input_bn_
+                        ? input_bn_->forward(x)
+                        : (x + config_.input_offset) * config_.input_scale;
   h = Trunk(h);
   if (embed_) h = torch::elu(embed_->forward(h));
   ModelOutput out;

@@ -103,9 +103,9 @@ core::Result<TTestResult> PairedTTest(const std::vector<double>& a,
   TTestResult r;
   r.dof = static_cast<int>(diff.size()) - 1;
   if (ms.std == 0) {
-    r.t = ms.mean == 0 ? 0.0
-                       : std::copysign(std::numeric_limits<double>::infinity(),
-                                       ms.mean);
+    r.t = ms.mean == 0
+              ? 0.0
+              : std::copysign(std::numeric_limits<double>::infinity(), ms.mean);
     r.p_value = ms.mean == 0 ? 1.0 : 0.0;
     return r;
   }

@@ -15,8 +15,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 double SafeDiv(double num, double den) { return den == 0 ? 0.0 : num / den; }
 
 double Mean(const std::vector<double>& v) {
-  return v.empty() ? kNaN
-                   : std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+  return v.empty() ? kNaN : std::accumulate(v.begin(), v.end(), 0.0) / v.size();
 }
 
 double NanMean(const std::vector<double>& v) {
@@ -50,7 +49,8 @@ ClassificationReport EvaluateClassification(const std::vector<int>& truth,
     ++total;
     if (t == p) ++correct;
   }
-  r.accuracy = SafeDiv(static_cast<double>(correct), static_cast<double>(total));
+  r.accuracy =
+      SafeDiv(static_cast<double>(correct), static_cast<double>(total));
   r.precision.resize(num_classes);
   r.recall.resize(num_classes);
   r.f1.resize(num_classes);
@@ -64,8 +64,8 @@ ClassificationReport EvaluateClassification(const std::vector<int>& truth,
     r.support[c] = actual;
     r.precision[c] = SafeDiv(tp, predicted);
     r.recall[c] = SafeDiv(tp, actual);
-    r.f1[c] = SafeDiv(2 * r.precision[c] * r.recall[c],
-                      r.precision[c] + r.recall[c]);
+    r.f1[c] =
+        SafeDiv(2 * r.precision[c] * r.recall[c], r.precision[c] + r.recall[c]);
   }
   r.macro_precision = Mean(r.precision);
   r.macro_recall = Mean(r.recall);

@@ -29,8 +29,7 @@ std::string UtcNow() {
 }  // namespace
 
 core::Status SaveBundle(const std::string& path, const EmotionModel& model,
-                        const BundleManifest& manifest,
-                        std::string* model_id) {
+                        const BundleManifest& manifest, std::string* model_id) {
   if (!model) return core::Status::InvalidArgument(path, "no model to save");
   std::string weights;
   try {

@@ -18,10 +18,10 @@ std::vector<int> CollapsingPools(int h, int blocks) {
   int rest = h;
   for (int i = 0; i < blocks; ++i) {
     const int left = blocks - i;
-    int f = left == 1 ? rest
-                      : static_cast<int>(std::ceil(
-                            std::pow(static_cast<double>(rest), 1.0 / left) -
-                            1e-9));
+    int f = left == 1
+                ? rest
+                : static_cast<int>(std::ceil(
+                      std::pow(static_cast<double>(rest), 1.0 / left) - 1e-9));
     f = std::max(f, 1);
     pools.push_back(f);
     rest /= f;
@@ -68,8 +68,8 @@ bool ReadsFrames(const ModelConfig& c) {
 }  // namespace
 
 const std::vector<std::string>& ArchNames() {
-  static const std::vector<std::string> kNames = {"cnn", "rnn", "crnn",
-                                                  "pcrnn", "attn-lstm"};
+  static const std::vector<std::string> kNames = {"cnn", "rnn", "crnn", "pcrnn",
+                                                  "attn-lstm"};
   return kNames;
 }
 
@@ -167,9 +167,8 @@ Status ModelConfig::Validate() const {
       if (ch < 1) return bad("channels", "every entry must be >= 1");
     }
     if (r.freq_pools.size() != blocks || r.time_pools.size() != blocks) {
-      return bad("freq_pools/time_pools",
-                 "need one entry per conv block (" + std::to_string(blocks) +
-                     ")");
+      return bad("freq_pools/time_pools", "need one entry per conv block (" +
+                                              std::to_string(blocks) + ")");
     }
     for (size_t i = 0; i < blocks; ++i) {
       if (r.freq_pools[i] < 1 || r.time_pools[i] < 1) {
@@ -183,8 +182,8 @@ Status ModelConfig::Validate() const {
                      " to 1 row, they leave " + std::to_string(rows));
     }
     if (rows < 1) {
-      return bad("freq_pools", "pool n_mels=" + std::to_string(n_mels) +
-                                   " below 1 row");
+      return bad("freq_pools",
+                 "pool n_mels=" + std::to_string(n_mels) + " below 1 row");
     }
   }
   if (cnn_dropout < 0 || cnn_dropout >= 1) {
@@ -259,15 +258,15 @@ Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
     return Status::InvalidArgument("model config", "expected a JSON object");
   }
   static const std::set<std::string> kKeys = {
-      "arch",          "n_mels",          "n_frames",      "input_norm",
-      "input_offset",  "input_scale",     "channels",      "freq_pools",
-      "time_pools",    "cnn_dropout",     "rnn_hidden",    "rnn_layers",
-      "rnn_dropout",   "rnn_time_pool",   "attn_conv_front",
-      "attention_dim", "embedding_dim",   "num_quadrants", "num_tags"};
+      "arch",          "n_mels",        "n_frames",        "input_norm",
+      "input_offset",  "input_scale",   "channels",        "freq_pools",
+      "time_pools",    "cnn_dropout",   "rnn_hidden",      "rnn_layers",
+      "rnn_dropout",   "rnn_time_pool", "attn_conv_front", "attention_dim",
+      "embedding_dim", "num_quadrants", "num_tags"};
   for (const auto& [key, value] : j.items()) {
     if (!kKeys.count(key)) {
-      return Status::InvalidArgument("model config", "unknown key '" + key +
-                                                         "'");
+      return Status::InvalidArgument("model config",
+                                     "unknown key '" + key + "'");
     }
   }
   ModelConfig c;

@@ -26,7 +26,6 @@
 #define MER_COMMON_NN_MODEL_CONFIG_H_
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -51,8 +50,8 @@ struct ModelConfig {
   //   "batchnorm": BatchNorm over the mel bands (learned, per band).
   // Default: "affine".
   std::string input_norm = "affine";
-  float input_offset = 40.0f;   // Default: 40.
-  float input_scale = 0.025f;   // Default: 1/40.
+  float input_offset = 40.0f;  // Default: 40.
+  float input_scale = 0.025f;  // Default: 1/40.
 
   // Output channels of each conv block (cnn: 5 blocks, crnn: 4, pcrnn's CNN
   // branch: 4, attn-lstm's conv front: 2). Empty: the arch's default.

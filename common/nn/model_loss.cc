@@ -40,9 +40,10 @@ LossTerms ModelLoss(const ModelOutput& output, const LossTargets& targets,
   terms.va = torch::zeros({}, float_opts);
   terms.tags = torch::zeros({}, float_opts);
 
-  torch::Tensor quadrant = targets.quadrant.defined()
-                               ? targets.quadrant.to(logits.device(), torch::kLong)
-                               : torch::Tensor();
+  torch::Tensor quadrant =
+      targets.quadrant.defined()
+          ? targets.quadrant.to(logits.device(), torch::kLong)
+          : torch::Tensor();
   if (quadrant.defined()) {
     TORCH_CHECK(quadrant.dim() == 1 && quadrant.size(0) == batch,
                 "quadrant targets must be [", batch, "], got ",
@@ -73,8 +74,8 @@ LossTerms ModelLoss(const ModelOutput& output, const LossTargets& targets,
                       float_opts)
             .view({4, 2});
     const torch::Tensor known = quadrant.ge(0);
-    va_target = signs.index_select(0, quadrant.clamp_min(0)) *
-                options.va_from_quadrant;
+    va_target =
+        signs.index_select(0, quadrant.clamp_min(0)) * options.va_from_quadrant;
     va_use = known;
   }
   if (targets.va.defined()) {
@@ -85,14 +86,14 @@ LossTerms ModelLoss(const ModelOutput& output, const LossTargets& targets,
         targets.va_mask.defined()
             ? targets.va_mask.to(logits.device(), torch::kBool)
             : torch::ones({batch}, float_opts.dtype(torch::kBool));
-    TORCH_CHECK(mask.dim() == 1 && mask.size(0) == batch,
-                "va_mask must be [", batch, "], got ", mask.sizes());
+    TORCH_CHECK(mask.dim() == 1 && mask.size(0) == batch, "va_mask must be [",
+                batch, "], got ", mask.sizes());
     va_target = torch::where(mask.unsqueeze(1), va, va_target);
     va_use = va_use.logical_or(mask);
   }
   if (va_use.any().item<bool>()) {
-    terms.va = F::mse_loss(output.va.index({va_use}),
-                           va_target.index({va_use}));
+    terms.va =
+        F::mse_loss(output.va.index({va_use}), va_target.index({va_use}));
   }
 
   if (targets.tags.defined() && output.tag_logits.defined()) {
@@ -103,14 +104,14 @@ LossTerms ModelLoss(const ModelOutput& output, const LossTargets& targets,
                 tags.sizes());
     auto bce = F::BinaryCrossEntropyWithLogitsFuncOptions();
     if (!options.tag_pos_weight.empty()) {
-      TORCH_CHECK(static_cast<int64_t>(options.tag_pos_weight.size()) ==
-                      tags.size(1),
-                  "tag_pos_weight has ", options.tag_pos_weight.size(),
-                  " entries for ", tags.size(1), " tags");
+      TORCH_CHECK(
+          static_cast<int64_t>(options.tag_pos_weight.size()) == tags.size(1),
+          "tag_pos_weight has ", options.tag_pos_weight.size(), " entries for ",
+          tags.size(1), " tags");
       bce.pos_weight(torch::tensor(options.tag_pos_weight, float_opts));
     }
-    terms.tags = F::binary_cross_entropy_with_logits(output.tag_logits, tags,
-                                                     bce);
+    terms.tags =
+        F::binary_cross_entropy_with_logits(output.tag_logits, tags, bce);
   }
 
   terms.total = options.quadrant_weight * terms.quadrant +

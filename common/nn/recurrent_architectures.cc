@@ -16,20 +16,20 @@ int FloorChain(int size, const std::vector<int>& pools) {
 
 RnnImpl::RnnImpl(ModelConfig c) : EmotionModelImpl(c) {
   gru_ = register_module(
-      "gru", torch::nn::GRU(torch::nn::GRUOptions(c.n_mels, c.rnn_hidden)
-                                .num_layers(c.rnn_layers)
-                                .batch_first(true)
-                                .dropout(c.rnn_layers > 1 ? c.rnn_dropout
-                                                          : 0.0)));
+      "gru",
+      torch::nn::GRU(torch::nn::GRUOptions(c.n_mels, c.rnn_hidden)
+                         .num_layers(c.rnn_layers)
+                         .batch_first(true)
+                         .dropout(c.rnn_layers > 1 ? c.rnn_dropout : 0.0)));
   RegisterHeads(c.rnn_hidden);
 }
 
 torch::Tensor RnnImpl::Trunk(const torch::Tensor& x) {
   torch::Tensor h = LastStep(
       std::get<0>(gru_->forward(FramesForRnn(x, config().rnn_time_pool))));
-  return F::dropout(h, F::DropoutFuncOptions()
-                           .p(config().rnn_dropout)
-                           .training(is_training()));
+  return F::dropout(
+      h,
+      F::DropoutFuncOptions().p(config().rnn_dropout).training(is_training()));
 }
 
 AttnLstmImpl::AttnLstmImpl(ModelConfig c) : EmotionModelImpl(c) {
@@ -39,15 +39,15 @@ AttnLstmImpl::AttnLstmImpl(ModelConfig c) : EmotionModelImpl(c) {
     input_size = c.channels.back() * FloorChain(c.n_mels, c.freq_pools);
   }
   lstm_ = register_module(
-      "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(input_size, c.rnn_hidden)
-                                  .num_layers(c.rnn_layers)
-                                  .batch_first(true)
-                                  .dropout(c.rnn_layers > 1 ? c.rnn_dropout
-                                                            : 0.0)));
+      "lstm",
+      torch::nn::LSTM(torch::nn::LSTMOptions(input_size, c.rnn_hidden)
+                          .num_layers(c.rnn_layers)
+                          .batch_first(true)
+                          .dropout(c.rnn_layers > 1 ? c.rnn_dropout : 0.0)));
   att_hidden_ = register_module(
       "att_hidden", torch::nn::Linear(c.rnn_hidden, c.attention_dim));
-  att_score_ = register_module("att_score",
-                               torch::nn::Linear(c.attention_dim, 1));
+  att_score_ =
+      register_module("att_score", torch::nn::Linear(c.attention_dim, 1));
   RegisterHeads(c.rnn_hidden);
 }
 
@@ -65,9 +65,9 @@ torch::Tensor AttnLstmImpl::Trunk(const torch::Tensor& x) {
       att_score_->forward(torch::tanh(att_hidden_->forward(out)));  // [B,T',1]
   torch::Tensor weights = torch::softmax(score, 1);
   torch::Tensor pooled = (out * weights).sum(1);  // [B, H]
-  return F::dropout(pooled, F::DropoutFuncOptions()
-                                .p(config().rnn_dropout)
-                                .training(is_training()));
+  return F::dropout(
+      pooled,
+      F::DropoutFuncOptions().p(config().rnn_dropout).training(is_training()));
 }
 
 }  // namespace mer::nn

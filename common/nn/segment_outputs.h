@@ -11,9 +11,9 @@ namespace mer::nn {
 
 struct SegmentOutputs {
   int num_segments = 0;
-  int num_classes = 0;    // quadrant classes (4)
+  int num_classes = 0;  // quadrant classes (4)
   int embedding_dim = 0;
-  int num_tags = 0;       // 0 when the model has no tag head
+  int num_tags = 0;               // 0 when the model has no tag head
   std::vector<float> probs;       // [num_segments][num_classes], softmax
   std::vector<float> va;          // [num_segments][2]: valence, arousal
   std::vector<float> embeddings;  // [num_segments][embedding_dim]

@@ -11,11 +11,10 @@ core::Result<TrackPrediction> AggregateSegments(
     const std::vector<float>& start_seconds) {
   if (count <= 0 || first < 0 || first + count > outputs.num_segments) {
     return core::Status::InvalidArgument(
-        "aggregate segments", "rows [" + std::to_string(first) + ", " +
-                                  std::to_string(first + count) +
-                                  ") outside the " +
-                                  std::to_string(outputs.num_segments) +
-                                  " segments");
+        "aggregate segments",
+        "rows [" + std::to_string(first) + ", " +
+            std::to_string(first + count) + ") outside the " +
+            std::to_string(outputs.num_segments) + " segments");
   }
   if (static_cast<int>(start_seconds.size()) != count) {
     return core::Status::InvalidArgument(

@@ -32,8 +32,8 @@ struct TrackPrediction {
   int quadrant = 0;                   // argmax of quadrant_probs
   float valence = 0, arousal = 0;
   float valence_std = 0, arousal_std = 0;
-  std::vector<float> embedding;       // [embedding_dim], unit L2 norm
-  std::vector<float> tag_probs;       // [num_tags], mean over segments
+  std::vector<float> embedding;  // [embedding_dim], unit L2 norm
+  std::vector<float> tag_probs;  // [num_tags], mean over segments
   std::vector<TimelinePoint> timeline;
 };
 

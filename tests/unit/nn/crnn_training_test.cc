@@ -68,8 +68,7 @@ TEST(CrnnTrainingTest, LearnsSyntheticQuadrantsAboveNinetyPercent) {
   MakeCorpus(256, 1, &train_x, &train_y);
   MakeCorpus(128, 2, &test_x, &test_y);
 
-  torch::optim::Adam adam(model->parameters(),
-                          torch::optim::AdamOptions(5e-3));
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(5e-3));
   constexpr int kBatch = 32;
   for (int epoch = 0; epoch < 12; ++epoch) {
     model->train();

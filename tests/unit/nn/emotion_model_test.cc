@@ -33,7 +33,8 @@ TEST_P(EmotionModelArchTest, ForwardShapes) {
 
   // Any frame count at or above the minimum; fewer is refused.
   const int min_frames = config.MinFrames();
-  EXPECT_EQ((*model)->forward(torch::zeros({1, 96, min_frames + 5}))
+  EXPECT_EQ((*model)
+                ->forward(torch::zeros({1, 96, min_frames + 5}))
                 .quadrant_logits.size(0),
             1);
   EXPECT_THROW((*model)->forward(torch::zeros({1, 96, min_frames - 1})),
@@ -59,8 +60,7 @@ TEST(EmotionModelTest, Paper2019ConvStackGives1x15x128) {
   crnn->eval();
   torch::NoGradGuard no_grad;
   const torch::Tensor x = torch::zeros({1, 96, 1440});
-  EXPECT_EQ(crnn->ConvFeatures(x).sizes(),
-            (torch::IntArrayRef{1, 128, 1, 15}));
+  EXPECT_EQ(crnn->ConvFeatures(x).sizes(), (torch::IntArrayRef{1, 128, 1, 15}));
   EXPECT_EQ(crnn->forward(x).embedding.sizes(), (torch::IntArrayRef{1, 64}));
 }
 
@@ -74,8 +74,9 @@ TEST(EmotionModelTest, OtherMelCountsAndBatchNormInput) {
     ASSERT_TRUE(model.ok()) << model.status().ToString();
     (*model)->eval();
     torch::NoGradGuard no_grad;
-    EXPECT_EQ((*model)->forward(torch::randn({2, n_mels, 100})).embedding.sizes(),
-              (torch::IntArrayRef{2, 24}));
+    EXPECT_EQ(
+        (*model)->forward(torch::randn({2, n_mels, 100})).embedding.sizes(),
+        (torch::IntArrayRef{2, 24}));
   }
 }
 
@@ -145,8 +146,9 @@ TEST(ModelLossTest, TagPositiveWeightsAndClassWeights) {
   EXPECT_NEAR(l.tags.item<float>(), 2 * std::log(2.0f), 1e-5);
 
   ModelOutput out = ZeroOutput(2);
-  out.quadrant_logits = torch::tensor({5.0f, 0.0f, 0.0f, 0.0f, 5.0f, 0.0f, 0.0f, 0.0f})
-                            .view({2, 4});
+  out.quadrant_logits =
+      torch::tensor({5.0f, 0.0f, 0.0f, 0.0f, 5.0f, 0.0f, 0.0f, 0.0f})
+          .view({2, 4});
   LossTargets q;
   q.quadrant = torch::tensor({0, 1}, torch::kLong);
   LossOptions w;

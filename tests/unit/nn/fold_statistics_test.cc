@@ -19,7 +19,8 @@ TEST(FoldStatisticsTest, MeanAndSampleStd) {
 TEST(FoldStatisticsTest, IncompleteBetaMatchesClosedForm) {
   // I_x(2, 3) = sum_{j=2..4} C(4, j) x^j (1 - x)^(4 - j).
   const double x = 0.4;
-  const double expected = 6 * x * x * 0.36 + 4 * x * x * x * 0.6 + x * x * x * x;
+  const double expected =
+      6 * x * x * 0.36 + 4 * x * x * x * 0.6 + x * x * x * x;
   EXPECT_NEAR(RegularizedIncompleteBeta(2, 3, x), expected, 1e-12);
   EXPECT_NEAR(RegularizedIncompleteBeta(2, 3, 0.9),
               1 - RegularizedIncompleteBeta(3, 2, 0.1), 1e-12);

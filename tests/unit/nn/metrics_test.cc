@@ -63,8 +63,8 @@ TEST(MetricsTest, RocAucWithTiesUsesAverageRanks) {
 
 TEST(MetricsTest, AveragePrecision) {
   // scikit-learn's average_precision_score example: 0.8333...
-  EXPECT_NEAR(AveragePrecision({0, 0, 1, 1}, {0.1, 0.4, 0.35, 0.8}),
-              5.0 / 6, 1e-12);
+  EXPECT_NEAR(AveragePrecision({0, 0, 1, 1}, {0.1, 0.4, 0.35, 0.8}), 5.0 / 6,
+              1e-12);
   // A tie of one positive and one negative at the top is one threshold.
   EXPECT_NEAR(AveragePrecision({1, 0}, {0.5, 0.5}), 0.5, 1e-12);
 }

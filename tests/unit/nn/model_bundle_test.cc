@@ -79,8 +79,8 @@ TEST_F(ModelBundleTest, RoundTripGivesIdenticalOutputs) {
   ASSERT_TRUE(manifest.ok());
   EXPECT_EQ(manifest->model_id, id);
   std::string id_again;
-  ASSERT_TRUE(SaveBundle(File("again.merm"), model_, loaded->manifest,
-                         &id_again).ok());
+  ASSERT_TRUE(
+      SaveBundle(File("again.merm"), model_, loaded->manifest, &id_again).ok());
   EXPECT_EQ(id_again, id);  // same manifest (incl. created) and weights
 }
 
@@ -148,8 +148,8 @@ TEST_F(ModelBundleTest, PredictorMatchesDirectForward) {
     }
     EXPECT_NEAR(row_sum, 1.0f, 1e-5);
     EXPECT_NEAR(out->va[i * 2 + 1], direct.va[i][1].item<float>(), 1e-5);
-    EXPECT_NEAR(out->embeddings[i * 8 + 7], direct.embedding[i][7].item<float>(),
-                1e-5);
+    EXPECT_NEAR(out->embeddings[i * 8 + 7],
+                direct.embedding[i][7].item<float>(), 1e-5);
   }
 
   auto wrong_mels = predictor->Run(x.data_ptr<float>(), 1, 40, 64);

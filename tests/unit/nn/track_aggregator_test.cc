@@ -13,7 +13,7 @@ SegmentOutputs ThreeSegments() {
   out.num_segments = 3;
   out.num_classes = 4;
   out.embedding_dim = 2;
-  out.probs = {1, 0, 0, 0,            //
+  out.probs = {1,    0,    0,    0,     //
                0.6f, 0.2f, 0.1f, 0.1f,  //
                0.2f, 0.4f, 0.3f, 0.1f};
   out.va = {0.9f, 0.9f, 0.5f, -0.2f, 0.1f, 0.4f};
