@@ -17,6 +17,14 @@ const std::vector<Command>& Commands() {
        FeaturesMain},
       {"extract", "log-mel feature shards of a labelled set, across MPI ranks",
        ExtractMain},
+      {"index", "label a catalogue by emotion into an index, across MPI ranks",
+       IndexMain},
+      {"query", "emotion queries on an index (mood, V-A, similar, stats)",
+       QueryMain},
+      {"train", "train an emotion model (data-parallel under mpirun; CV with --folds)",
+       TrainMain},
+      {"eval", "metrics of a model on a labelled set", EvalMain},
+      {"predict", "emotion of a few audio files, one JSON line each", PredictMain},
   };
   return kCommands;
 }

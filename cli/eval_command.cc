@@ -1,0 +1,69 @@
+// mer eval --model M --data LABELS.csv|SHARDS [--json]: metrics of a model
+// on a labelled set (worker/eval_job.h).
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_util.h"
+#include "cli/command.h"
+#include "cli/mpi_session.h"
+#include "worker/eval_job.h"
+
+namespace mer::cli {
+
+int EvalMain(const std::vector<std::string>& args) {
+  po::options_description desc("Options"), hidden;
+  desc.add_options()
+      ("model,m", po::value<std::string>(), "model bundle (.merm)")
+      ("data", po::value<std::string>(), "labels CSV (decoded with the model's front end) or feature-shard folder")
+      ("va-scale", po::value<std::string>()->default_value("-1..1"), "scale of valence/arousal columns: -1..1 or 1-9")
+      ("threads", po::value<int>()->default_value(0), "decode threads (0 = all cores)")
+      ("torch-threads", po::value<int>()->default_value(0), "LibTorch threads (0 = its default)")
+      ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")
+      ("no-progress", "no progress line on stderr")
+      ("json", "print the metrics as one JSON object");
+  po::positional_options_description pos;
+  auto parsed = ParseArgs(args, desc, hidden, pos);
+  if (!parsed) return kExitUsage;
+  if (parsed->help) {
+    PrintHelp("eval", "--model MODEL.merm --data LABELS.csv [--json]",
+              "Evaluates a model on a labelled set: accuracy, macro and per-class "
+              "precision/recall/F1,\nconfusion matrix; RMSE, R2 and Pearson r when "
+              "the set has valence/arousal labels.\nTracks are scored whole (mean "
+              "over their windows). Shards made with another front-end\npreset "
+              "than the model's are refused.",
+              desc);
+    return kExitOk;
+  }
+  const auto& vm = parsed->vm;
+  worker::EvalOptions o;
+  if (vm.count("model")) o.model = vm["model"].as<std::string>();
+  if (vm.count("data")) o.data = vm["data"].as<std::string>();
+  auto scale = core::ParseVaScale(vm["va-scale"].as<std::string>());
+  if (!scale.ok()) return UsageError("eval", scale.status().message());
+  o.labels.va_scale = *scale;
+  o.threads = vm["threads"].as<int>();
+  o.predict.predictor.num_threads = vm["torch-threads"].as<int>();
+  o.predict.predictor.device = vm["device"].as<std::string>();
+  o.progress = !vm.count("no-progress");
+  if (auto s = o.Validate(); !s.ok()) return UsageError("eval", s.message());
+  auto mpi = StartMpi();
+  if (!mpi.ok()) {
+    PrintError("eval", mpi.status().message());
+    return kExitFailure;
+  }
+  auto report = worker::RunEval(o, *(*mpi)->world);
+  if (!report.ok()) {
+    PrintError("eval", report.status().ToString());
+    return kExitFailure;
+  }
+  if ((*mpi)->world->rank() == 0) {
+    if (vm.count("json")) {
+      std::cout << report->json.dump() << "\n";
+    } else {
+      std::cout << report->text;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace mer::cli

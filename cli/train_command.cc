@@ -1,0 +1,212 @@
+// mer train --data SHARDS|LABELS.csv --out MODEL.merm: trains an emotion
+// model across all MPI ranks (worker/train_job.h, worker/trainer.h).
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/cli_util.h"
+#include "cli/command.h"
+#include "cli/front_end_options.h"
+#include "cli/mpi_session.h"
+#include "worker/train_job.h"
+
+namespace mer::cli {
+namespace {
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+core::Result<std::vector<int>> ParseInts(const std::string& option, const std::string& s) {
+  std::vector<int> out;
+  for (const std::string& item : SplitList(s)) {
+    try {
+      size_t used = 0;
+      out.push_back(std::stoi(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      return core::Status::InvalidArgument("--" + option + " '" + s + "'",
+                                           "expected comma-separated integers");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int TrainMain(const std::vector<std::string>& args) {
+  po::options_description desc("Options"), model("Model"), train("Training"), hidden;
+  desc.add_options()
+      ("data", po::value<std::string>(), "feature-shard folder (mer extract) or labels CSV (extracted on the fly)")
+      ("out,o", po::value<std::string>(), "model bundle to write (.merm)")
+      ("metrics-dir", po::value<std::string>(), "report folder (default: OUT without extension + .metrics)")
+      ("checkpoint-dir", po::value<std::string>(), "checkpoint folder (default: OUT without extension + .ckpt)")
+      ("resume", "continue from the last checkpoint")
+      ("val-fraction", po::value<double>()->default_value(0.1), "share of groups held out for validation (0 = none)")
+      ("folds", po::value<int>()->default_value(0), "grouped k-fold cross-validation (mean and spread of every metric)")
+      ("compare", po::value<std::string>(), "architectures compared on the same folds, e.g. cnn,rnn,crnn (needs --folds)")
+      ("group-by", po::value<std::string>()->default_value("artist"), "CSV column naming each track's group (splits keep a group on one side)")
+      ("va-scale", po::value<std::string>()->default_value("-1..1"), "scale of valence/arousal columns in a CSV: -1..1 or 1-9")
+      ("split-seed", po::value<uint64_t>()->default_value(0), "seed of the splits (0 = --seed)")
+      ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda (rank binds GPU local_rank % count)")
+      ("threads", po::value<int>()->default_value(0), "torch threads per rank (0 = LibTorch's default)")
+      ("no-progress", "no per-epoch lines on stderr")
+      ("json", "print the summary as JSON");
+  model.add_options()
+      ("arch", po::value<std::string>()->default_value("crnn"), "cnn, rnn, crnn, pcrnn or attn-lstm")
+      ("frames", po::value<int>()->default_value(0), "frames per training crop (0 = the front end's segment)")
+      ("channels", po::value<std::string>(), "conv channels per block, e.g. 32,64,64,64")
+      ("rnn-hidden", po::value<int>(), "GRU/LSTM hidden size")
+      ("rnn-layers", po::value<int>(), "GRU/LSTM layers")
+      ("cnn-dropout", po::value<float>(), "dropout after conv blocks")
+      ("rnn-dropout", po::value<float>(), "dropout of the recurrent part")
+      ("embedding-dim", po::value<int>(), "size of the embedding (0 = trunk output)")
+      ("input-norm", po::value<std::string>(), "affine or batchnorm");
+  train.add_options()
+      ("epochs", po::value<int>()->default_value(30), "epochs")
+      ("batch-size", po::value<int>()->default_value(24), "segments per step and rank")
+      ("lr", po::value<double>()->default_value(1e-3), "Adam learning rate")
+      ("weight-decay", po::value<double>()->default_value(1e-4), "decoupled weight decay (AdamW)")
+      ("lr-schedule", po::value<std::string>()->default_value("cosine"), "constant, cosine or step")
+      ("warmup-epochs", po::value<int>()->default_value(1), "linear warm-up epochs")
+      ("crops-per-track", po::value<int>()->default_value(4), "random crops of each track per epoch")
+      ("class-weights", "inverse-frequency class weights in the cross-entropy")
+      ("label-smoothing", po::value<float>()->default_value(0.0f), "label smoothing")
+      ("va-weight", po::value<float>()->default_value(0.5f), "weight of the valence/arousal loss")
+      ("no-augment", "no gain or SpecAugment masks (random crops stay)")
+      ("aug-gain-db", po::value<float>()->default_value(6.0f), "random gain range (+- dB)")
+      ("aug-freq-mask", po::value<int>()->default_value(12), "max width of the frequency mask (bands; 0 = none)")
+      ("aug-time-mask", po::value<int>()->default_value(32), "max width of the time mask (frames; 0 = none)")
+      ("patience", po::value<int>()->default_value(0), "stop after N epochs without a better val macro-F1 (0 = never)")
+      ("average-last", po::value<int>()->default_value(0), "keep the average of the last N epochs' weights")
+      ("eval-windows", po::value<int>()->default_value(16), "max evaluation windows per track")
+      ("seed", po::value<uint64_t>()->default_value(1), "seed of weights, crops, augmentation, splits");
+  desc.add(model).add(train);
+  AddFrontEndOptions(desc);
+  po::positional_options_description pos;
+  auto parsed = ParseArgs(args, desc, hidden, pos);
+  if (!parsed) return kExitUsage;
+  if (parsed->help) {
+    PrintHelp("train", "--data SHARDS|LABELS.csv --out MODEL.merm [OPTIONS]",
+              "Trains an emotion model (quadrant + valence/arousal heads) on "
+              "log-mel feature shards or a\nlabels CSV. Validation splits and "
+              "folds are grouped (--group-by): no group on both sides.\nUnder "
+              "mpirun the job is data-parallel (N ranks x batch b == 1 rank x "
+              "batch N*b). A checkpoint\nis written every epoch; --resume "
+              "continues exactly. --preset paper2019 also selects the seed\n"
+              "paper's CRNN and settings (Adam 1e-3, batch 24).",
+              desc,
+              "Examples:\n  mer extract --data ../shared/data/4q-dev/labels.csv --out shards\n"
+              "  mer train --data shards --out models/my.merm --epochs 30\n"
+              "  mer train --data shards --folds 10 --compare cnn,rnn,crnn\n"
+              "  mpirun -np 2 mer train --data shards --out m.merm\n");
+    return kExitOk;
+  }
+  const auto& vm = parsed->vm;
+  worker::TrainJobOptions o;
+  if (vm.count("data")) o.data = vm["data"].as<std::string>();
+  if (vm.count("out")) o.out = vm["out"].as<std::string>();
+  if (vm.count("metrics-dir")) o.metrics_dir = vm["metrics-dir"].as<std::string>();
+  o.val_fraction = vm["val-fraction"].as<double>();
+  o.folds = vm["folds"].as<int>();
+  if (vm.count("compare")) o.compare = SplitList(vm["compare"].as<std::string>());
+  o.split_seed = vm["split-seed"].as<uint64_t>();
+  auto scale = core::ParseVaScale(vm["va-scale"].as<std::string>());
+  if (!scale.ok()) return UsageError("train", scale.status().message());
+  o.source.labels.va_scale = *scale;
+  o.source.labels.group_by = vm["group-by"].as<std::string>();
+  o.source.progress = !vm.count("no-progress");
+  auto fe = FrontEndFromArgs(vm);
+  if (!fe.ok()) return UsageError("train", fe.status().message());
+  o.source.front_end = *fe;
+
+  worker::TrainerOptions& t = o.trainer;
+  const bool paper = vm["preset"].as<std::string>() == "paper2019";
+  auto config = paper ? core::Result<nn::ModelConfig>(nn::ModelConfig::Paper2019())
+                      : nn::ModelConfig::Named(vm["arch"].as<std::string>());
+  if (!config.ok()) return UsageError("train", config.status().message());
+  t.model = *config;
+  if (vm["frames"].as<int>() > 0) t.model.n_frames = vm["frames"].as<int>();
+  else if (!paper) t.model.n_frames = 0;  // the data's segment length
+  if (vm.count("channels")) {
+    auto ch = ParseInts("channels", vm["channels"].as<std::string>());
+    if (!ch.ok()) return UsageError("train", ch.status().message());
+    t.model.channels = *ch;
+  }
+  if (vm.count("rnn-hidden")) t.model.rnn_hidden = vm["rnn-hidden"].as<int>();
+  if (vm.count("rnn-layers")) t.model.rnn_layers = vm["rnn-layers"].as<int>();
+  if (vm.count("cnn-dropout")) t.model.cnn_dropout = vm["cnn-dropout"].as<float>();
+  if (vm.count("rnn-dropout")) t.model.rnn_dropout = vm["rnn-dropout"].as<float>();
+  if (vm.count("embedding-dim")) t.model.embedding_dim = vm["embedding-dim"].as<int>();
+  if (vm.count("input-norm")) t.model.input_norm = vm["input-norm"].as<std::string>();
+  t.epochs = vm["epochs"].as<int>();
+  t.batch_size = vm["batch-size"].as<int>();
+  t.learning_rate = vm["lr"].as<double>();
+  t.weight_decay = vm["weight-decay"].as<double>();
+  t.lr_schedule = vm["lr-schedule"].as<std::string>();
+  t.warmup_epochs = vm["warmup-epochs"].as<int>();
+  if (paper) {
+    // The seed paper: Adam 1e-3, batch 24, constant rate.
+    if (vm["batch-size"].defaulted()) t.batch_size = 24;
+    if (vm["lr-schedule"].defaulted()) t.lr_schedule = "constant";
+    if (vm["weight-decay"].defaulted()) t.weight_decay = 0;
+    if (vm["warmup-epochs"].defaulted()) t.warmup_epochs = 0;
+  }
+  t.crops_per_track = vm["crops-per-track"].as<int>();
+  t.class_weights = vm.count("class-weights") > 0;
+  t.label_smoothing = vm["label-smoothing"].as<float>();
+  t.va_weight = vm["va-weight"].as<float>();
+  t.augment.enabled = !vm.count("no-augment");
+  t.augment.gain_db = vm["aug-gain-db"].as<float>();
+  t.augment.freq_mask_width = vm["aug-freq-mask"].as<int>();
+  t.augment.freq_masks = t.augment.freq_mask_width > 0 ? 1 : 0;
+  t.augment.time_mask_width = vm["aug-time-mask"].as<int>();
+  t.augment.time_masks = t.augment.time_mask_width > 0 ? 1 : 0;
+  t.patience = vm["patience"].as<int>();
+  t.average_last = vm["average-last"].as<int>();
+  t.eval_max_windows = vm["eval-windows"].as<int>();
+  t.seed = vm["seed"].as<uint64_t>();
+  t.threads = vm["threads"].as<int>();
+  t.device = vm["device"].as<std::string>();
+  t.progress = !vm.count("no-progress");
+  t.resume = vm.count("resume") > 0;
+  if (vm.count("checkpoint-dir")) {
+    t.checkpoint_dir = vm["checkpoint-dir"].as<std::string>();
+  } else if (!o.out.empty() && o.folds == 0) {
+    std::filesystem::path p(o.out);
+    p.replace_extension("");
+    t.checkpoint_dir = p.string() + ".ckpt";
+  }
+  if (auto s = o.Validate(); !s.ok()) return UsageError("train", s.message());
+
+  auto mpi = StartMpi();
+  if (!mpi.ok()) {
+    PrintError("train", mpi.status().message());
+    return kExitFailure;
+  }
+  comm::Communicator& world = *(*mpi)->world;
+  t.local_rank = (*mpi)->env->local_rank();
+  auto report = worker::RunTrainJob(o, world);
+  if (!report.ok()) {
+    PrintError("train", report.status().ToString());
+    return kExitFailure;
+  }
+  if (world.rank() == 0) {
+    if (vm.count("json")) {
+      std::cout << report->json.dump() << "\n";
+    } else {
+      std::cout << report->text;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace mer::cli

@@ -1,0 +1,41 @@
+// `mer eval`: metrics of a model bundle on a labelled set (labels CSV,
+// decoded with the bundle's front end, or feature shards, which must carry
+// the bundle's front-end digest). Torch-free header.
+//
+// JSON: tracks, failed, accuracy, macro_precision, macro_recall, macro_f1,
+// per_class {name: precision, recall, f1, support}, confusion [true][pred],
+// labels; with V-A labels also valence/arousal {rmse, r2, pearson}.
+#ifndef MER_WORKER_EVAL_JOB_H_
+#define MER_WORKER_EVAL_JOB_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/comm/communicator.h"
+#include "common/core/labels.h"
+#include "common/core/result.h"
+#include "worker/track_predictor.h"
+
+namespace mer::worker {
+
+struct EvalOptions {
+  std::string model;             // bundle; required
+  std::string data;              // labels CSV or shard folder; required
+  core::LabelsOptions labels;
+  TrackPredictorOptions predict;
+  int threads = 0;               // decode threads (0 = all cores)
+  bool progress = true;
+  core::Status Validate() const;
+};
+
+struct EvalReport {
+  nlohmann::json json;
+  std::string text;
+};
+
+// Collective (a CSV is decoded across ranks); rank 0's report is complete.
+core::Result<EvalReport> RunEval(const EvalOptions& options, comm::Communicator& comm);
+
+}  // namespace mer::worker
+
+#endif  // MER_WORKER_EVAL_JOB_H_
