@@ -1,0 +1,269 @@
+#include "coordinator/index_coordinator.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "common/core/progress.h"
+#include "coordinator/catalogue_prune.h"
+#include "coordinator/result_payload.h"
+#include "storage/track_fingerprint.h"
+
+namespace mer::coordinator {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t UnixNow() { return static_cast<int64_t>(std::time(nullptr)); }
+
+}  // namespace
+
+core::Status IndexJobOptions::Validate() const {
+  if (catalogue.empty()) {
+    return core::Status::InvalidArgument("--catalogue is required");
+  }
+  if (index_dir.empty()) {
+    return core::Status::InvalidArgument("--index is required");
+  }
+  if (identity.model_id.empty()) {
+    return core::Status::InvalidArgument("the model has no model id");
+  }
+  if (write_batch == 0) {
+    return core::Status::InvalidArgument("write_batch must be >= 1");
+  }
+  if (!(flush_seconds > 0)) {
+    return core::Status::InvalidArgument("flush_seconds must be > 0");
+  }
+  return scheduler.Validate();
+}
+
+// The catalogue minus the tracks that need no work (protocol step 2 of the
+// header). Looks each entry up as the scheduler pulls it, so nothing of the
+// catalogue is held.
+class IndexCoordinator::SkippingSource : public WorkSource {
+ public:
+  SkippingSource(CatalogueSource* catalogue, const storage::EmotionIndex* index,
+                 const IndexJobOptions* options)
+      : catalogue_(catalogue), index_(index), options_(options) {}
+
+  std::optional<WorkItem> Next() override {
+    while (auto item = catalogue_->Next()) {
+      ++seen_;
+      auto skip = Unchanged(*item);
+      if (!skip.ok()) {
+        status_ = skip.status();
+        break;
+      }
+      if (*skip) {
+        ++skipped_;
+        continue;
+      }
+      return item;
+    }
+    dry_ = true;
+    return std::nullopt;
+  }
+
+  uint64_t seen() const { return seen_; }
+  uint64_t skipped() const { return skipped_; }
+  bool dry() const { return dry_; }
+  const core::Status& status() const {
+    return status_.ok() ? catalogue_->status() : status_;
+  }
+
+ private:
+  core::Result<bool> Unchanged(const WorkItem& item) const {
+    MER_ASSIGN_OR_RETURN(auto stored, index_->GetFingerprint(item.track_id));
+    std::optional<storage::Fingerprint> old;
+    if (stored) {
+      if (stored->second != options_->identity.model_id) return false;
+      old = stored->first;
+    } else if (!options_->retry_failed) {
+      MER_ASSIGN_OR_RETURN(auto failure, index_->GetFailure(item.track_id));
+      if (!failure || failure->path != item.path) return false;
+      old = failure->fingerprint;
+    } else {
+      return false;
+    }
+    auto now = storage::FingerprintFile(item.path);
+    // A file that cannot be read now is handed out: the worker records why.
+    return now.ok() && *now == *old;
+  }
+
+  CatalogueSource* catalogue_;
+  const storage::EmotionIndex* index_;
+  const IndexJobOptions* options_;
+  uint64_t seen_ = 0, skipped_ = 0;
+  bool dry_ = false;
+  core::Status status_;
+};
+
+IndexCoordinator::~IndexCoordinator() = default;
+
+core::Result<std::unique_ptr<IndexCoordinator>> IndexCoordinator::Open(
+    const IndexJobOptions& options) {
+  MER_RETURN_IF_ERROR(options.Validate());
+  std::unique_ptr<IndexCoordinator> c(new IndexCoordinator());
+  c->options_ = options;
+  MER_ASSIGN_OR_RETURN(c->catalogue_, CatalogueSource::Open(options.catalogue));
+  MER_ASSIGN_OR_RETURN(c->index_, storage::EmotionIndex::Open(options.index_dir));
+  MER_RETURN_IF_ERROR(c->index_->CheckIdentity(options.identity, options.reindex));
+  return c;
+}
+
+core::Result<IndexJobSummary> IndexCoordinator::Run(
+    CoordinatorTransport& transport) {
+  const auto start = Clock::now();
+  const int num_workers = transport.num_workers();
+  SkippingSource source(catalogue_.get(), index_.get(), &options_);
+  WorkScheduler scheduler(&source, num_workers, options_.scheduler);
+  IndexJobSummary summary;
+  summary.workers = num_workers;
+
+  // Items handed out and not yet back, by id: the path of a failed track.
+  std::unordered_multimap<std::string, WorkItem> in_flight;
+  std::vector<storage::TrackResult> tracks;
+  std::vector<storage::FailureRecord> failures;
+  auto last_flush = Clock::now();
+  uint64_t written = 0;
+
+  core::ProgressOptions popts;
+  popts.label = "index";
+  popts.enabled = options_.progress;
+  core::Progress progress(popts, -1);
+
+  auto flush = [&]() -> core::Status {
+    last_flush = Clock::now();
+    if (tracks.empty() && failures.empty()) return core::Status::Ok();
+    MER_RETURN_IF_ERROR(index_->Write(tracks, failures));
+    written += tracks.size() + failures.size();
+    tracks.clear();
+    failures.clear();
+    if (options_.kill_after_tracks > 0 &&
+        written >= options_.kill_after_tracks) {
+      spdlog::warn("index: test hook: killing the job after {} tracks",
+                   written);
+      ::raise(SIGKILL);
+    }
+    return core::Status::Ok();
+  };
+
+  auto finish_item = [&](int worker, const std::string& id) -> WorkItem {
+    WorkItem item;
+    auto it = in_flight.find(id);
+    if (it != in_flight.end()) {
+      item = std::move(it->second);
+      in_flight.erase(it);
+    }
+    if (auto s = scheduler.OnResult(worker, id); !s.ok()) {
+      spdlog::warn("index: {}", s.ToString());
+    }
+    return item;
+  };
+
+  int done_workers = 0;
+  core::Status status;
+  while (done_workers < num_workers) {
+    const auto wait = std::chrono::milliseconds(
+        tracks.empty() && failures.empty() ? 200 : 20);
+    MER_ASSIGN_OR_RETURN(std::optional<IncomingMessage> in,
+                         transport.Receive(wait));
+    if (in) {
+      const int w = in->worker;
+      if (w < 0 || w >= num_workers) {
+        return core::Status::Internal("index: message from unknown worker " +
+                                      std::to_string(w));
+      }
+      if (auto* r = std::get_if<comm::RequestWork>(&in->message)) {
+        MER_RETURN_IF_ERROR(scheduler.OnRequest(w, r->capacity));
+      } else if (auto* r = std::get_if<comm::TrackResult>(&in->message)) {
+        finish_item(w, r->track_id);
+        MER_ASSIGN_OR_RETURN(storage::TrackResult t,
+                             DecodeResultPayload(r->track_id, r->payload));
+        summary.audio_seconds += t.duration_seconds;
+        ++summary.indexed;
+        tracks.push_back(std::move(t));
+      } else if (auto* r = std::get_if<comm::TrackFailure>(&in->message)) {
+        WorkItem item = finish_item(w, r->track_id);
+        storage::FailureRecord f;
+        f.track_id = r->track_id;
+        f.path = item.path;
+        f.reason = r->reason;
+        f.failed_at_unix = UnixNow();
+        if (auto fp = storage::FingerprintFile(item.path); fp.ok()) {
+          f.fingerprint = *fp;
+        }
+        if (auto old = index_->GetFailure(f.track_id); old.ok() && *old) {
+          f.attempts = (*old)->attempts + 1;
+        }
+        spdlog::debug("index: {} failed: {}", f.track_id, f.reason);
+        ++summary.failed;
+        failures.push_back(std::move(f));
+      } else if (std::holds_alternative<comm::WorkerDone>(in->message)) {
+        ++done_workers;
+      } else {
+        return core::Status::Internal("index: unexpected message from worker " +
+                                      std::to_string(w));
+      }
+    }
+    for (WorkReply& reply : scheduler.TakeReplies()) {
+      if (reply.no_more_work) {
+        MER_RETURN_IF_ERROR(transport.Send(reply.worker, comm::NoMoreWork{}));
+        continue;
+      }
+      for (const WorkItem& item : reply.items) {
+        in_flight.emplace(item.track_id, item);
+      }
+      MER_RETURN_IF_ERROR(transport.Send(
+          reply.worker, comm::WorkChunk{std::move(reply.items)}));
+    }
+    if (tracks.size() + failures.size() >= options_.write_batch ||
+        Clock::now() - last_flush >=
+            std::chrono::duration<double>(options_.flush_seconds)) {
+      MER_RETURN_IF_ERROR(flush());
+    }
+    progress.Update(static_cast<int64_t>(summary.indexed),
+                    static_cast<int64_t>(summary.failed), summary.audio_seconds,
+                    source.dry() ? static_cast<int64_t>(scheduler.pulled())
+                                 : int64_t{-1});
+  }
+  MER_RETURN_IF_ERROR(flush());
+  progress.Finish();
+  summary.catalogue = source.seen();
+  summary.skipped = source.skipped();
+  if (!source.status().ok()) {
+    return core::Status::IOError("catalogue scan ended early (" +
+                            std::to_string(summary.catalogue) +
+                            " entries read; their results are written): " +
+                            source.status().message());
+  }
+  if (!scheduler.Done()) {
+    return core::Status::Internal(
+        "index: workers finished with tracks still in flight");
+  }
+  if (options_.prune) {
+    MER_ASSIGN_OR_RETURN(summary.pruned,
+                         PruneIndex(*index_, options_.catalogue));
+  }
+  if (options_.build_ann) {
+    MER_ASSIGN_OR_RETURN(bool fresh, index_->AnnIsFresh());
+    if (!fresh) {
+      MER_ASSIGN_OR_RETURN(storage::IndexStats before, index_->Stats());
+      if (before.embedding_dim > 0) {
+        MER_RETURN_IF_ERROR(index_->BuildAnn());
+        summary.ann_built = true;
+      }
+    }
+  }
+  MER_ASSIGN_OR_RETURN(summary.stats, index_->Stats());
+  summary.wall_seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace mer::coordinator
