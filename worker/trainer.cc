@@ -266,6 +266,9 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     }
     const std::vector<int> perm = EpochPermutation(n_samples, o.seed, epoch);
+    // Dropout draws from torch's generator, seeded per (seed, epoch, rank):
+    // a resumed run draws what the uninterrupted one drew.
+    torch::manual_seed(SampleKey(o.seed, epoch, 0xD40u + rank));
     model->train();
     double loss_sum = 0;
     int64_t my_samples = 0;
@@ -334,6 +337,10 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
       }
       optimizer.step();
     }
+    // BatchNorm running statistics are per rank while training; rank 0's
+    // replace the others' after each epoch (DDP's broadcast_buffers), so
+    // every rank validates, checkpoints and resumes the same model.
+    internal::BroadcastState(model, comm);
     double sums[2] = {loss_sum, static_cast<double>(my_samples)};
     if (nranks > 1) comm.AllreduceSum(sums, 2);
 

@@ -1,0 +1,269 @@
+// mer train's trainer under MPI (and as a singleton): a synthetic corpus is
+// learned; N ranks x batch b equal 1 rank x batch N*b; uneven slices (a rank
+// without samples in a step) do not hang; resume equals a straight run; a
+// bundle round-trips through eval; features of another front end are
+// refused.
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+
+#include "common/comm/communicator.h"
+#include "common/dsp/front_end_params.h"
+#include "storage/feature_shard.h"
+#include "worker/eval_job.h"
+#include "worker/trainer.h"
+#include "worker/training_data.h"
+
+namespace mer::worker {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr int kMels = 16;
+constexpr int kTrackFrames = 160;
+constexpr int kCrop = 48;
+
+// A folder name every rank agrees on (rank 0 makes it), removed at the end.
+class SharedTempDir {
+ public:
+  explicit SharedTempDir(comm::Communicator& comm) : comm_(comm) {
+    std::string name;
+    if (comm.rank() == 0) {
+      const char* base = std::getenv("MER_TEST_TMPDIR");
+      fs::path root = base ? fs::path(base) : fs::temp_directory_path();
+      fs::create_directories(root);
+      name = (root / ("trainer-" + std::to_string(::getpid()) + "-" +
+                      std::to_string(std::random_device{}())))
+                 .string();
+      fs::create_directories(name);
+    }
+    comm.BroadcastBytes(0, &name);
+    path_ = name;
+  }
+  ~SharedTempDir() {
+    comm_.Barrier();
+    if (comm_.rank() == 0) fs::remove_all(path_);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  comm::Communicator& comm_;
+  std::string path_;
+};
+
+dsp::FrontEndParams SmallFrontEnd(int hop = 256) {
+  dsp::FrontEndParams p;
+  p.n_mels = kMels;
+  p.hop_length = hop;
+  return p;
+}
+
+// Tracks of 4 classes that differ in "tempo" and "mode": class 0 fast
+// pulses in the upper bands, 1 fast pulses in the lower bands, 2 slow
+// pulses upper, 3 slow pulses lower; noise and phase per track.
+void WriteCorpus(const std::string& dir, int tracks, uint32_t seed,
+                 const dsp::FrontEndParams& fe, comm::Communicator& comm) {
+  if (comm.rank() == 0) {
+    fs::create_directories(dir);
+    auto w = storage::FeatureShardWriter::Create(storage::ShardPath(dir, 0, 1), kMels,
+                                                 fe.ToJson(), fe.Digest());
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> noise(0.0f, 4.0f);
+    for (int i = 0; i < tracks; ++i) {
+      const int label = i % 4;
+      const int period = label < 2 ? 6 : 24;
+      const bool upper = label % 2 == 0;
+      const int phase = static_cast<int>(rng() % period);
+      std::vector<float> mel(kMels * kTrackFrames);
+      for (int m = 0; m < kMels; ++m) {
+        const bool band = upper ? m >= kMels / 2 : m < kMels / 2;
+        for (int t = 0; t < kTrackFrames; ++t) {
+          const bool on = band && (t + phase) % period < period / 3;
+          mel[m * kTrackFrames + t] = -60.0f + noise(rng) + (on ? 35.0f : 0.0f);
+        }
+      }
+      storage::ShardTrack t;
+      t.track_id = "t" + std::to_string(i);
+      t.group = "g" + std::to_string(i / 2);
+      t.quadrant = static_cast<core::Quadrant>(label);
+      t.seconds = 5;
+      ASSERT_TRUE((*w)->Add(t, mel.data(), kTrackFrames).ok());
+    }
+    ASSERT_TRUE((*w)->Finish().ok());
+  }
+  comm.Barrier();
+}
+
+TrainerOptions SmallOptions() {
+  TrainerOptions o;
+  o.model.arch = "crnn";
+  o.model.n_frames = kCrop;
+  o.model.channels = {8, 16, 16, 16};
+  o.model.rnn_hidden = 16;
+  o.model.rnn_layers = 1;
+  o.epochs = 6;
+  o.batch_size = 8;
+  o.learning_rate = 5e-3;
+  o.crops_per_track = 2;
+  o.augment.freq_mask_width = 2;
+  o.augment.time_mask_width = 6;
+  o.progress = false;
+  o.threads = 1;
+  return o;
+}
+
+std::vector<int> Range(int lo, int hi) {
+  std::vector<int> v;
+  for (int i = lo; i < hi; ++i) v.push_back(i);
+  return v;
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  comm::Communicator world_ = comm::Communicator::DuplicateWorld();
+};
+
+TEST_F(TrainerTest, LearnsASyntheticCorpus) {
+  SharedTempDir tmp(world_);
+  WriteCorpus(tmp.path() + "/shards", 64, 1, SmallFrontEnd(), world_);
+  auto data = TrainingData::FromShards(tmp.path() + "/shards");
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  TrainerOptions o = SmallOptions();
+  o.epochs = 8;
+  // The same global batch (so the same number of steps) on any rank count.
+  o.batch_size = std::max(1, 8 / world_.size());
+  auto out = TrainModel(*data, Range(0, 48), Range(48, 64), {}, o, world_);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->history.size(), 8u);
+  EXPECT_GE(out->history.back().val_accuracy, 0.9);
+  EXPECT_LT(out->history.back().train_loss, out->history.front().train_loss);
+}
+
+// Flattened state after training on `comm` with per-rank batch `batch`.
+std::vector<float> TrainState(const TrainingData& data, int batch, comm::Communicator& comm) {
+  TrainerOptions o = SmallOptions();
+  o.model.arch = "rnn";  // no BatchNorm: statistics are per rank
+  o.model.channels.clear();
+  o.model.rnn_dropout = 0;
+  o.model.cnn_dropout = 0;
+  o.epochs = 2;
+  o.crops_per_track = 1;
+  o.batch_size = batch;
+  o.return_state = true;
+  // 9 tracks, global batch 8: the second step has one sample, so rank 1
+  // of 2 gets none.
+  auto out = TrainModel(data, Range(0, 9), {}, {}, o, comm);
+  EXPECT_TRUE(out.ok()) << out.status().ToString();
+  return out.ok() ? out->final_state : std::vector<float>{};
+}
+
+TEST_F(TrainerTest, NRanksWithBatchBEqualOneRankWithBatchNB) {
+  if (world_.size() < 2) GTEST_SKIP() << "needs at least 2 ranks";
+  SharedTempDir tmp(world_);
+  WriteCorpus(tmp.path() + "/shards", 9, 2, SmallFrontEnd(), world_);
+  auto data = TrainingData::FromShards(tmp.path() + "/shards");
+  ASSERT_TRUE(data.ok());
+  const int b = 4;
+  const std::vector<float> parallel = TrainState(*data, b, world_);
+  // Each rank alone (a communicator of one) with batch N*b.
+  MPI_Comm self;
+  MPI_Comm_split(world_.handle(), world_.rank(), 0, &self);
+  std::vector<float> single;
+  {
+    comm::Communicator one(self);
+    single = TrainState(*data, b * world_.size(), one);
+  }
+  MPI_Comm_free(&self);
+  ASSERT_EQ(parallel.size(), single.size());
+  ASSERT_FALSE(parallel.empty());
+  double worst = 0;
+  for (size_t i = 0; i < parallel.size(); ++i) {
+    worst = std::max(worst, static_cast<double>(std::fabs(parallel[i] - single[i])));
+  }
+  EXPECT_LE(worst, 1e-5);
+  // Every rank holds the same parameters.
+  std::vector<float> sum = parallel;
+  world_.AllreduceSum(sum.data(), sum.size());
+  for (size_t i = 0; i < sum.size(); ++i) {
+    ASSERT_NEAR(sum[i] / world_.size(), parallel[i], 1e-6) << i;
+  }
+}
+
+TEST_F(TrainerTest, ResumeEqualsAnUninterruptedRun) {
+  SharedTempDir tmp(world_);
+  WriteCorpus(tmp.path() + "/shards", 24, 3, SmallFrontEnd(), world_);
+  auto data = TrainingData::FromShards(tmp.path() + "/shards");
+  ASSERT_TRUE(data.ok());
+  TrainerOptions o = SmallOptions();
+  o.epochs = 4;
+  o.return_state = true;
+  auto straight = TrainModel(*data, Range(0, 18), Range(18, 24), {}, o, world_);
+  ASSERT_TRUE(straight.ok()) << straight.status().ToString();
+
+  o.checkpoint_dir = tmp.path() + "/ckpt";
+  o.stop_after = 2;
+  auto first = TrainModel(*data, Range(0, 18), Range(18, 24), {}, o, world_);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->history.size(), 2u);
+  EXPECT_TRUE(fs::exists(o.checkpoint_dir + "/checkpoint.pt"));
+  o.stop_after = 0;
+  o.resume = true;
+  auto resumed = TrainModel(*data, Range(0, 18), Range(18, 24), {}, o, world_);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  ASSERT_EQ(resumed->history.size(), 4u);
+  ASSERT_EQ(resumed->final_state.size(), straight->final_state.size());
+  for (size_t i = 0; i < straight->final_state.size(); ++i) {
+    ASSERT_NEAR(resumed->final_state[i], straight->final_state[i], 1e-6) << i;
+  }
+  EXPECT_DOUBLE_EQ(resumed->history[3].train_loss, straight->history[3].train_loss);
+
+  // Other training options: the checkpoint is refused, not silently mixed.
+  o.learning_rate = 1e-2;
+  EXPECT_FALSE(TrainModel(*data, Range(0, 18), Range(18, 24), {}, o, world_).ok());
+}
+
+TEST_F(TrainerTest, BundleRoundTripsThroughEvalAndRefusesAnotherFrontEnd) {
+  SharedTempDir tmp(world_);
+  WriteCorpus(tmp.path() + "/shards", 32, 4, SmallFrontEnd(), world_);
+  WriteCorpus(tmp.path() + "/other", 8, 5, SmallFrontEnd(128), world_);
+  auto data = TrainingData::FromShards(tmp.path() + "/shards");
+  ASSERT_TRUE(data.ok());
+  TrainerOptions o = SmallOptions();
+  BundleRequest bundle;
+  bundle.path = tmp.path() + "/model.merm";
+  auto out = TrainModel(*data, Range(0, 24), Range(24, 32), {}, o, world_, &bundle);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->model_id.empty(), world_.rank() != 0);
+
+  // Eval of the bundle on the validation tracks agrees with the trainer's
+  // own scores of the kept model.
+  int correct = 0;
+  for (size_t k = 0; k < out->val.tracks.size(); ++k) {
+    int best = 0;
+    for (int c = 1; c < 4; ++c) {
+      if (out->val.probs[k * 4 + c] > out->val.probs[k * 4 + best]) best = c;
+    }
+    correct += best == data->tracks()[out->val.tracks[k]].quadrant;
+  }
+  EvalOptions e;
+  e.model = bundle.path;
+  e.data = tmp.path() + "/shards";
+  e.progress = false;
+  auto report = RunEval(e, world_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->json["tracks"].get<int>(), 32);
+  EXPECT_TRUE(report->json.contains("macro_f1"));
+  EXPECT_GE(report->json["accuracy"].get<double>() * 32, correct);  // val subset correct too
+
+  e.data = tmp.path() + "/other";
+  auto refused = RunEval(e, world_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().ToString().find("front end"), std::string::npos)
+      << refused.status().ToString();
+}
+
+}  // namespace
+}  // namespace mer::worker
