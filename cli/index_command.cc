@@ -188,7 +188,8 @@ int IndexMain(const std::vector<std::string>& args) {
       ("no-progress", "no progress on stderr")
       ("json", "print the summary as one JSON object");
   hidden.add_options()
-      ("test-kill-after", po::value<uint64_t>()->default_value(0), "test hook");
+      ("test-kill-after", po::value<uint64_t>()->default_value(0), "test hook")
+      ("write-batch", po::value<int>()->default_value(64), "tracks per index write");
   po::positional_options_description pos;
   auto parsed = ParseArgs(args, desc, hidden, pos);
   if (!parsed) return kExitUsage;
@@ -234,6 +235,8 @@ int IndexMain(const std::vector<std::string>& args) {
   job.build_ann = !vm.count("no-ann");
   job.progress = !vm.count("no-progress");
   job.kill_after_tracks = vm["test-kill-after"].as<uint64_t>();
+  if (vm["write-batch"].as<int>() < 1) return UsageError("index", "--write-batch must be >= 1");
+  job.write_batch = static_cast<size_t>(vm["write-batch"].as<int>());
   pipe.predictor.batch_size = vm["batch"].as<int>();
   pipe.track.min_seconds = vm["min-seconds"].as<double>();
   pipe.track.max_seconds = vm["max-seconds"].as<double>();

@@ -265,7 +265,6 @@ int QueryMain(const std::vector<std::string>& args) {
   const char* score = "score";
   if (vm.count("mood")) {
     hits = idx.TopByMood(mood, limit, vm["min-confidence"].as<float>());
-    score = "conf";
   } else if (vm.count("near")) {
     hits = idx.NearestVa(nums[0], nums[1], k);
     score = "distance";

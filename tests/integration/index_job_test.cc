@@ -1,0 +1,369 @@
+// End-to-end tests of `mer index` and `mer query`: the real binary, started
+// by the test under real mpirun (np 3: a coordinator and two workers) or as
+// one rank, on a catalogue of real files encoded here with the ffmpeg CLI
+// plus broken ones; the index is then read back with EmotionIndex.
+// Registered with mer_add_mpi_test(... NP 0): this binary is not an MPI
+// program itself, it launches mpirun.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "storage/emotion_index.h"
+
+namespace mer {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kMer = MER_BINARY;
+const std::string kMakeBundle = MER_MAKE_BUNDLE;
+const std::string kMpirun =
+    std::string(MER_MPIEXEC) +
+    " --oversubscribe --bind-to none --mca btl self,vader"
+    " --mca btl_vader_single_copy_mechanism none --timeout 300";
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+// Runs a shell command; returns its exit status (128 + signal when killed),
+// with stdout in *out.
+int Shell(const std::string& cmd, std::string* out = nullptr,
+        const std::string& log = "/dev/null") {
+  const std::string file = log + ".out";
+  const int st = std::system((cmd + " > " + Quote(file) + " 2>> " + Quote(log)).c_str());
+  if (out) {
+    std::ifstream in(file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    *out = ss.str();
+  }
+  if (WIFEXITED(st)) return WEXITSTATUS(st);
+  return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+bool HaveFfmpeg() { return std::system("ffmpeg -version > /dev/null 2>&1") == 0; }
+
+class IndexJobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!HaveFfmpeg()) GTEST_SKIP() << "the ffmpeg CLI is not installed";
+    static std::atomic<int> n{0};
+    const char* base = std::getenv("MER_TEST_TMPDIR");
+    dir_ = fs::path(base ? base : fs::temp_directory_path().string()) /
+           ("index-job-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    fs::create_directories(dir_ / "cat");
+    model_ = (dir_ / "model.merm").string();
+    ASSERT_EQ(Shell(Quote(kMakeBundle) + " " + Quote(model_), nullptr, Log()), 0);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!dir_.empty()) fs::remove_all(dir_, ec);
+  }
+  std::string Log() const { return (dir_ / "log").string(); }
+  std::string Cat() const { return (dir_ / "cat").string(); }
+
+  // An encoded file of `seconds` of a tone (frequency by `seed`) + noise.
+  void Encode(const std::string& rel, double seconds, int seed,
+              const std::string& extra = "") {
+    fs::create_directories((dir_ / "cat" / rel).parent_path());
+    const std::string src =
+        "-f lavfi -i 'sine=frequency=" + std::to_string(220 + 70 * seed) +
+        ":duration=" + std::to_string(seconds) +
+        "' -f lavfi -i 'anoisesrc=color=pink:amplitude=0.1:seed=" +
+        std::to_string(seed) + ":duration=" + std::to_string(seconds) +
+        "' -filter_complex amix=inputs=2";
+    ASSERT_EQ(Shell("ffmpeg -nostdin -loglevel error -y " + src + " " + extra +
+                      " " + Quote((dir_ / "cat" / rel).string()),
+                  nullptr, Log()),
+              0);
+  }
+  // Good files (several codecs) -> their ids.
+  std::set<std::string> MakeGood(int count) {
+    static const char* kExt[] = {".mp3", ".ogg", ".flac", ".wav", ".m4a"};
+    std::set<std::string> ids;
+    for (int i = 0; i < count; ++i) {
+      std::string rel = (i % 3 ? "a/" : "") + std::string("t") +
+                        std::to_string(i) + kExt[i % 5];
+      Encode(rel, 3.0 + i % 4, i);
+      ids.insert(rel);
+    }
+    return ids;
+  }
+  // Broken files -> their ids.
+  std::set<std::string> MakeBad() {
+    const fs::path c = dir_ / "cat";
+    std::ofstream(c / "empty.mp3");                       // empty
+    std::ofstream(c / "text.mp3") << "this is not audio\n";  // text
+    Encode("whole.mp3", 4, 99);
+    {  // truncated: the first 1500 bytes of an mp3
+      std::ifstream in(c / "whole.mp3", std::ios::binary);
+      std::string head(1500, '\0');
+      in.read(head.data(), head.size());
+      std::ofstream(c / "truncated.mp3", std::ios::binary) << head;
+      fs::remove(c / "whole.mp3");
+    }
+    // no audio stream: video only
+    EXPECT_EQ(Shell("ffmpeg -nostdin -loglevel error -y -f lavfi -i "
+                  "testsrc=duration=2:size=64x64:rate=10 -an " +
+                      Quote((c / "video.mp4").string()),
+                  nullptr, Log()),
+              0);
+    // unreadable: a link to nothing (root reads any mode, so no chmod)
+    fs::create_symlink(dir_ / "nowhere.ogg", c / "dangling.ogg");
+    Encode("short.wav", 0.3, 5);  // too short
+    return {"empty.mp3", "text.mp3", "truncated.mp3", "video.mp4",
+            "dangling.ogg", "short.wav"};
+  }
+
+  std::string IndexCmd(const std::string& index, int np,
+                       const std::string& extra = "") const {
+    std::string cmd = Quote(kMer) + " index --catalogue " + Quote(Cat()) +
+                      " --model " + Quote(model_) + " --index " + Quote(index) +
+                      " --no-progress --json --decode-threads 1 "
+                      "--model-threads 1 " + extra;
+    return np > 1 ? kMpirun + " -np " + std::to_string(np) + " " + cmd : cmd;
+  }
+  nlohmann::json RunIndexJob(const std::string& index, int np,
+                          const std::string& extra = "") {
+    std::string out;
+    const int rc = Shell(IndexCmd(index, np, extra), &out, Log());
+    EXPECT_EQ(rc, 0) << "log:\n" << ReadLog();
+    auto j = nlohmann::json::parse(out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << out;
+    return j;
+  }
+  std::string ReadLog() const {
+    std::ifstream in(Log());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  static std::unique_ptr<storage::EmotionIndex> OpenIndex(const std::string& d) {
+    storage::OpenOptions o;
+    o.read_only = true;
+    o.create_if_missing = false;
+    auto idx = storage::EmotionIndex::Open(d, o);
+    EXPECT_TRUE(idx.ok()) << idx.status().ToString();
+    return idx.ok() ? std::move(*idx) : nullptr;
+  }
+  static std::set<std::string> TrackIds(const storage::EmotionIndex& idx) {
+    std::set<std::string> ids;
+    EXPECT_TRUE(idx.ForEachTrackId([&](std::string_view id) {
+                     ids.insert(std::string(id));
+                     return true;
+                   }).ok());
+    return ids;
+  }
+  static std::map<std::string, std::string> FailureReasons(
+      const storage::EmotionIndex& idx) {
+    std::map<std::string, std::string> m;
+    auto f = idx.Failures();
+    EXPECT_TRUE(f.ok());
+    for (const auto& r : *f) m[r.track_id] = r.reason;
+    return m;
+  }
+
+  fs::path dir_;
+  std::string model_;
+};
+
+TEST_F(IndexJobTest, ThreeRanksIndexGoodFilesOnceAndListEveryBadOne) {
+  const std::set<std::string> good = MakeGood(8);
+  const std::set<std::string> bad = MakeBad();
+  const std::string index = (dir_ / "idx").string();
+  nlohmann::json s = RunIndexJob(index, 3, "--chunk 2");
+  EXPECT_EQ(s["workers"], 2);
+  EXPECT_EQ(s["entries"], good.size() + bad.size());
+  EXPECT_EQ(s["indexed"], good.size());
+  EXPECT_EQ(s["failed"], bad.size());
+  EXPECT_EQ(s["ann_built"], true);
+
+  auto idx = OpenIndex(index);
+  ASSERT_NE(idx, nullptr);
+  EXPECT_EQ(TrackIds(*idx), good);
+  auto reasons = FailureReasons(*idx);
+  std::set<std::string> failed;
+  for (const auto& [id, reason] : reasons) {
+    failed.insert(id);
+    // The reason names the file and says something beyond it.
+    EXPECT_NE(reason.find(id), std::string::npos) << reason;
+    EXPECT_GT(reason.size(), (Cat() + "/" + id).size() + 2) << reason;
+  }
+  EXPECT_EQ(failed, bad);
+  EXPECT_NE(reasons["short.wav"].find("too short"), std::string::npos);
+  EXPECT_TRUE(idx->CheckConsistency().ok());
+  auto stats = idx->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->tracks, good.size());
+  EXPECT_TRUE(stats->ann_fresh);
+  // Every track carries its timeline, embedding and a duration.
+  for (const std::string& id : good) {
+    auto t = idx->GetTrack(id);
+    ASSERT_TRUE(t.ok() && t->has_value()) << id;
+    EXPECT_GE((*t)->duration_seconds, 2.9);
+    EXPECT_EQ((*t)->embedding.size(), 16u);
+    EXPECT_FALSE((*t)->timeline.empty());
+  }
+
+  // mer query --failures lists every bad file with its reason.
+  std::string out;
+  ASSERT_EQ(Shell(Quote(kMer) + " query --json --failures --index " + Quote(index),
+                &out, Log()), 0);
+  std::set<std::string> listed;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line);
+    listed.insert(j["track_id"].get<std::string>());
+    EXPECT_FALSE(j["reason"].get<std::string>().empty());
+  }
+  EXPECT_EQ(listed, bad);
+}
+
+TEST_F(IndexJobTest, KilledJobRerunEqualsAnUninterruptedRun) {
+  const std::set<std::string> good = MakeGood(10);
+  const std::set<std::string> bad = {"empty.mp3"};
+  std::ofstream(dir_ / "cat" / "empty.mp3");
+  const std::string ref = (dir_ / "ref").string();
+  RunIndexJob(ref, 1);
+
+  // Killed (SIGKILL, rank 0) after 3 tracks were written, one per batch.
+  const std::string killed = (dir_ / "killed").string();
+  const int rc = Shell(IndexCmd(killed, 3, "--chunk 1 --write-batch 1 --test-kill-after 3"),
+                     nullptr, Log());
+  EXPECT_NE(rc, 0);
+  {
+    auto idx = OpenIndex(killed);
+    ASSERT_NE(idx, nullptr);
+    auto stats = idx->Stats();
+    ASSERT_TRUE(stats.ok());
+    EXPECT_GE(stats->tracks + stats->failures, 3u);
+    EXPECT_LT(stats->tracks + stats->failures, good.size() + bad.size());
+    EXPECT_TRUE(idx->CheckConsistency().ok());
+  }
+  // Also killed from outside, at whatever moment one second falls on.
+  Shell("timeout -s KILL 1 " + IndexCmd(killed, 1, "--write-batch 1"), nullptr, Log());
+
+  nlohmann::json s = RunIndexJob(killed, 3, "--chunk 2");
+  EXPECT_EQ(s["skipped"].get<int>() + s["indexed"].get<int>() + s["failed"].get<int>(),
+            static_cast<int>(good.size() + bad.size()));
+  EXPECT_GE(s["skipped"].get<int>(), 3);
+
+  auto a = OpenIndex(ref), b = OpenIndex(killed);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(TrackIds(*a), good);
+  EXPECT_EQ(TrackIds(*b), good);
+  auto fa = FailureReasons(*a), fb = FailureReasons(*b);
+  EXPECT_EQ(fa, fb);
+  EXPECT_TRUE(b->CheckConsistency().ok());
+  auto sa = a->Stats(), sb = b->Stats();
+  ASSERT_TRUE(sa.ok() && sb.ok());
+  EXPECT_EQ(sa->tracks, sb->tracks);
+  EXPECT_EQ(sa->failures, sb->failures);
+  EXPECT_TRUE(sb->ann_fresh);
+  for (const std::string& id : good) {
+    auto ta = a->GetTrack(id), tb = b->GetTrack(id);
+    ASSERT_TRUE(ta.ok() && tb.ok() && *ta && *tb);
+    // Same model, same audio: the same numbers (batches differ between the
+    // runs, so allow float rounding).
+    EXPECT_NEAR((*ta)->valence, (*tb)->valence, 1e-4) << id;
+    EXPECT_NEAR((*ta)->arousal, (*tb)->arousal, 1e-4) << id;
+    EXPECT_EQ((*ta)->fingerprint, (*tb)->fingerprint) << id;
+    EXPECT_EQ((*ta)->timeline.size(), (*tb)->timeline.size()) << id;
+  }
+}
+
+TEST_F(IndexJobTest, IncrementalRunReindexesOnlyChangedAndNewAndPrunes) {
+  const std::set<std::string> good = MakeGood(5);
+  const std::string index = (dir_ / "idx").string();
+  RunIndexJob(index, 1);
+  nlohmann::json again = RunIndexJob(index, 1);
+  EXPECT_EQ(again["skipped"], good.size());
+  EXPECT_EQ(again["indexed"], 0);
+
+  // Change one file (new content, longer), add one, remove one.
+  const std::string changed = *good.begin(), removed = *good.rbegin();
+  uint64_t old_size = 0;
+  {
+    auto idx = OpenIndex(index);
+    ASSERT_NE(idx, nullptr);
+    old_size = (*idx->GetTrack(changed))->fingerprint.size;
+  }
+  Encode(changed, 8.0, 42);
+  Encode("new/added.ogg", 3.0, 43);
+  fs::remove(dir_ / "cat" / removed);
+  nlohmann::json s = RunIndexJob(index, 3, "--prune");
+  EXPECT_EQ(s["indexed"], 2);
+  EXPECT_EQ(s["skipped"], good.size() - 2);
+  EXPECT_EQ(s["pruned"], 1);
+
+  auto idx = OpenIndex(index);
+  ASSERT_NE(idx, nullptr);
+  std::set<std::string> expect = good;
+  expect.erase(removed);
+  expect.insert("new/added.ogg");
+  EXPECT_EQ(TrackIds(*idx), expect);
+  auto t = idx->GetTrack(changed);
+  ASSERT_TRUE(t.ok() && *t);
+  EXPECT_NE((*t)->fingerprint.size, old_size);
+  EXPECT_GE((*t)->duration_seconds, 7.9);
+  EXPECT_TRUE(idx->CheckConsistency().ok());
+}
+
+TEST_F(IndexJobTest, QueriesAnswerFromTheIndex) {
+  const std::set<std::string> good = MakeGood(6);
+  const std::string index = (dir_ / "idx").string();
+  RunIndexJob(index, 1);
+  auto idx = OpenIndex(index);
+  ASSERT_NE(idx, nullptr);
+  // --mood: every track of the quadrant, by confidence descending.
+  auto stats = idx->Stats();
+  ASSERT_TRUE(stats.ok());
+  for (const char* mood : {"happy", "tense", "sad", "calm"}) {
+    std::string out;
+    ASSERT_EQ(Shell(Quote(kMer) + " query --json --limit 100 --mood " + mood +
+                      " --index " + Quote(index), &out, Log()), 0);
+    std::istringstream lines(out);
+    float last = 2;
+    for (std::string line; std::getline(lines, line);) {
+      auto j = nlohmann::json::parse(line);
+      EXPECT_EQ(j["quadrant"], mood);
+      EXPECT_LE(j["confidence"].get<float>(), last);
+      last = j["confidence"].get<float>();
+    }
+  }
+  std::string out;
+  ASSERT_EQ(Shell(Quote(kMer) + " query --json --stats --index " + Quote(index), &out, Log()), 0);
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["tracks"], good.size());
+  // --near with k = all tracks returns every track, nearest first.
+  ASSERT_EQ(Shell(Quote(kMer) + " query --json --near 0.1,-0.2 --k 100 --index " +
+                    Quote(index), &out, Log()), 0);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), static_cast<long>(good.size()));
+  // --similar and --track.
+  ASSERT_EQ(Shell(Quote(kMer) + " query --json --similar " + Quote(*good.begin()) +
+                    " --k 3 --index " + Quote(index), &out, Log()), 0);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3);
+  ASSERT_EQ(Shell(Quote(kMer) + " query --json --track " + Quote(*good.begin()) +
+                    " --index " + Quote(index), &out, Log()), 0);
+  EXPECT_FALSE(nlohmann::json::parse(out)["timeline"].empty());
+  // Usage errors exit 2; a missing track exits 1.
+  EXPECT_EQ(Shell(Quote(kMer) + " query --index " + Quote(index), nullptr, Log()), 2);
+  EXPECT_EQ(Shell(Quote(kMer) + " query --track nope --index " + Quote(index), nullptr, Log()), 1);
+  EXPECT_EQ(Shell(Quote(kMer) + " index --catalogue " + Quote(Cat()) + " --model " +
+                    Quote(model_) + " --index " + Quote(index) + " --device tpu",
+                nullptr, Log()), 2);
+}
+
+}  // namespace
+}  // namespace mer
