@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmark of `mer index` in one run (results: JSON lines on stdout, and
+# OUT/index-bench.jsonl):
+#  1. tracks/s and audio-seconds per CPU-second of `mer index` on real music
+#     (Debian's wesnoth music, 41 tracks) with 1 and 2 worker ranks, beside
+#     the ffmpeg CLI decode-only rate on the same files and a peer Python
+#     pipeline (ffmpeg + torchaudio log-mel + the same CRNN shape in PyTorch);
+#  2. coordinator (rank 0) peak RSS with 1 000 and 100 000 catalogue entries
+#     (synthetic manifests; the entries name files that do not exist, so every
+#     track fails at once in a worker and the run measures the coordinator's
+#     scan/schedule/write path, not the model);
+#  3. index writes/s and query latency p50/p99 on 1 000 000 synthetic records
+#     (mer_index_bench).
+#   scripts/bench/index.sh [OUT_DIR]   (default out/bench-index)
+# Model: $MER_MODEL, else models/*.merm, else a random test bundle
+# (mer_make_test_bundle; timing only). BUILD_DIR: default build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:-out/bench-index}
+build=${BUILD_DIR:-build}
+mer=$build/cli/mer
+mkdir -p "$out"
+results="$out/index-bench.jsonl"
+: > "$results"
+emit() { echo "$1" | tee -a "$results"; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpi=(mpirun --oversubscribe --bind-to none --mca btl self,vader --mca btl_vader_single_copy_mechanism none)
+
+model=${MER_MODEL:-$(ls models/*.merm 2>/dev/null | head -n 1 || true)}
+if [[ -z "$model" ]]; then
+  model="$out/random.merm"
+  "$build/tests/integration/mer_make_test_bundle" "$model" >/dev/null
+fi
+music=$(ls -d /usr/share/games/wesnoth/*/data/core/music | head -n 1)
+mapfile -t files < <(find "$music" -name '*.ogg' | sort)
+
+# /usr/bin/time: wall, user+sys CPU (children included), max RSS in KiB.
+timed() { /usr/bin/time -f '%e %U %S %M' -o "$out/time.txt" "$@"; read -r wall usr sys rss < "$out/time.txt"; cpu=$(echo "$usr + $sys" | bc); }
+
+# 1a. ffmpeg decode only.
+timed sh -c 'for f in "$@"; do ffmpeg -nostdin -loglevel error -i "$f" -ac 1 -ar 16000 -f f32le - > /dev/null; done' _ "${files[@]}"
+audio=$(for f in "${files[@]}"; do ffprobe -v error -show_entries format=duration -of csv=p=0 "$f"; done | paste -sd+ | bc)
+emit "{\"what\":\"ffmpeg_decode\",\"tracks\":${#files[@]},\"audio_seconds\":$audio,\"wall_seconds\":$wall,\"cpu_seconds\":$cpu,\"tracks_per_second\":$(echo "scale=3; ${#files[@]} / $wall" | bc),\"audio_seconds_per_cpu_second\":$(echo "scale=2; $audio / $cpu" | bc)}"
+
+# 1b. mer index with 1 and 2 workers (fresh index each time).
+for workers in 1 2; do
+  rm -rf "$out/idx-$workers"
+  timed "${mpi[@]}" -np $((workers + 1)) "$mer" index --catalogue "$music" --model "$model" \
+      --index "$out/idx-$workers" --no-progress --json > "$out/run.json"
+  emit "$(/usr/bin/python3 - "$out/run.json" "$wall" "$cpu" "$workers" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1])); wall, cpu, w = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+a = j["audio_hours"] * 3600
+print(json.dumps({"what": "mer_index", "workers": w, "tracks": j["indexed"], "failed": j["failed"],
+                  "audio_seconds": a, "wall_seconds": wall, "cpu_seconds": cpu,
+                  "tracks_per_second": j["indexed"] / wall, "audio_seconds_per_cpu_second": a / cpu}))
+PY
+)"
+done
+
+# 1c. Peer Python pipeline on the same files.
+/usr/bin/python3 scripts/bench/index.py "${files[@]}" > "$out/py.json"
+emit "$(/usr/bin/python3 -c '
+import json, sys; j = json.load(open(sys.argv[1]))
+j.update(what="python_peer", tracks_per_second=j["tracks"] / j["wall_seconds"],
+         audio_seconds_per_cpu_second=j["audio_seconds"] / j["cpu_seconds"]); print(json.dumps(j))' "$out/py.json")"
+
+# 2. Coordinator peak RSS vs catalogue size (rank 0 measured alone).
+for n in 1000 100000; do
+  manifest="$out/manifest-$n.csv"
+  /usr/bin/python3 -c "
+import sys
+n = int(sys.argv[1])
+with open(sys.argv[2], 'w') as f:
+    f.write('track_id,path\n')
+    for i in range(n): f.write('t%09d,/nonexistent/bench/%09d.mp3\n' % (i, i))" "$n" "$manifest"
+  rm -rf "$out/idx-rss"
+  "${mpi[@]}" -np 2 sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 0 ]; then exec /usr/bin/time -f "%M %e" -o "$0.rss" "$@"; else exec "$@"; fi' \
+      "$out/coord" "$mer" index --catalogue "$manifest" --model "$model" --index "$out/idx-rss" \
+      --no-progress --json --chunk 64 > "$out/run.json"
+  read -r rss wall < "$out/coord.rss"
+  emit "{\"what\":\"coordinator_peak_rss\",\"entries\":$n,\"max_rss_kib\":$rss,\"wall_seconds\":$wall}"
+done
+
+# 3. Index writes and queries on 1 000 000 synthetic records.
+"$build/storage/mer_index_bench" --n 1000000 --ann > "$out/index_bench.txt"
+emit "$(/usr/bin/python3 -c '
+import json, sys; j = json.load(open(sys.argv[1])); j["what"] = "index_bench"; print(json.dumps(j))' "$out/index_bench.txt")"
