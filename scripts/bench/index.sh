@@ -85,4 +85,5 @@ done
 # 3. Index writes and queries on 1 000 000 synthetic records.
 "$build/storage/mer_index_bench" --n 1000000 --ann > "$out/index_bench.txt"
 emit "$(/usr/bin/python3 -c '
-import json, sys; j = json.load(open(sys.argv[1])); j["what"] = "index_bench"; print(json.dumps(j))' "$out/index_bench.txt")"
+import json, sys; t = open(sys.argv[1]).read(); j = json.loads(t[t.index("{"):])
+j["what"] = "index_bench"; print(json.dumps(j))' "$out/index_bench.txt")"
