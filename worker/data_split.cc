@@ -12,7 +12,8 @@
 namespace mer::worker {
 
 core::Status AugmentOptions::Validate() const {
-  if (gain_db < 0) return core::Status::InvalidArgument("--aug-gain-db must be >= 0");
+  if (gain_db < 0)
+    return core::Status::InvalidArgument("--aug-gain-db must be >= 0");
   if (freq_masks < 0 || time_masks < 0 || freq_mask_width < 0 ||
       time_mask_width < 0) {
     return core::Status::InvalidArgument("mask counts and widths must be >= 0");
@@ -73,7 +74,8 @@ core::Status GroupedFolds(const std::vector<std::string>& groups,
   }
   // Largest groups first (they are the hardest to place), ties seeded.
   std::sort(list.begin(), list.end(), [](const Group& a, const Group& b) {
-    if (a.tracks.size() != b.tracks.size()) return a.tracks.size() > b.tracks.size();
+    if (a.tracks.size() != b.tracks.size())
+      return a.tracks.size() > b.tracks.size();
     return a.tie < b.tie;
   });
   std::vector<std::vector<int64_t>> fc(k, std::vector<int64_t>(num_classes, 0));
@@ -134,8 +136,9 @@ void CropAndAugment(const float* mel, int n_mels, int n_frames, int out_frames,
   const float fill = static_cast<float>(sum / static_cast<double>(n));
   uint64_t draw = 2;
   for (int i = 0; i < augment.freq_masks; ++i) {
-    const int w = static_cast<int>(KeyUniform(key, draw++) *
-                                   (std::min(augment.freq_mask_width, n_mels) + 1));
+    const int w =
+        static_cast<int>(KeyUniform(key, draw++) *
+                         (std::min(augment.freq_mask_width, n_mels) + 1));
     const int f0 = static_cast<int>(KeyUniform(key, draw++) * (n_mels - w + 1));
     for (int m = f0; m < f0 + w && m < n_mels; ++m) {
       std::fill(out + static_cast<size_t>(m) * out_frames,
@@ -143,8 +146,9 @@ void CropAndAugment(const float* mel, int n_mels, int n_frames, int out_frames,
     }
   }
   for (int i = 0; i < augment.time_masks; ++i) {
-    const int w = static_cast<int>(
-        KeyUniform(key, draw++) * (std::min(augment.time_mask_width, out_frames) + 1));
+    const int w =
+        static_cast<int>(KeyUniform(key, draw++) *
+                         (std::min(augment.time_mask_width, out_frames) + 1));
     const int t0 =
         static_cast<int>(KeyUniform(key, draw++) * (out_frames - w + 1));
     for (int m = 0; m < n_mels; ++m) {
@@ -158,7 +162,8 @@ std::vector<int> EvalWindowStarts(int n_frames, int frames, int hop,
                                   int max_windows) {
   std::vector<int> starts;
   if (n_frames <= frames) return {0};
-  for (int s = 0; s + frames <= n_frames; s += std::max(1, hop)) starts.push_back(s);
+  for (int s = 0; s + frames <= n_frames; s += std::max(1, hop))
+    starts.push_back(s);
   if (max_windows > 0 && static_cast<int>(starts.size()) > max_windows) {
     std::vector<int> picked;
     const double step =

@@ -24,8 +24,8 @@ namespace mer::worker {
 // fold[i] in [0, k) for track i. `labels[i]` is the class (-1 unknown) used
 // to balance the folds. Fails when there are fewer groups than k.
 core::Status GroupedFolds(const std::vector<std::string>& groups,
-                          const std::vector<int>& labels, int k,
-                          uint64_t seed, std::vector<int>* fold);
+                          const std::vector<int>& labels, int k, uint64_t seed,
+                          std::vector<int>* fold);
 
 // SplitMix64 of the combined arguments: a 64-bit key per sample.
 uint64_t SampleKey(uint64_t seed, uint64_t epoch, uint64_t index);

@@ -19,11 +19,11 @@
 namespace mer::worker {
 
 struct EvalOptions {
-  std::string model;             // bundle; required
-  std::string data;              // labels CSV or shard folder; required
+  std::string model;  // bundle; required
+  std::string data;   // labels CSV or shard folder; required
   core::LabelsOptions labels;
   TrackPredictorOptions predict;
-  int threads = 0;               // decode threads (0 = all cores)
+  int threads = 0;  // decode threads (0 = all cores)
   bool progress = true;
   core::Status Validate() const;
 };
@@ -34,7 +34,8 @@ struct EvalReport {
 };
 
 // Collective (a CSV is decoded across ranks); rank 0's report is complete.
-core::Result<EvalReport> RunEval(const EvalOptions& options, comm::Communicator& comm);
+core::Result<EvalReport> RunEval(const EvalOptions& options,
+                                 comm::Communicator& comm);
 
 }  // namespace mer::worker
 

@@ -16,8 +16,8 @@ namespace mer::worker {
 
 struct Curve {
   std::string name;
-  std::vector<double> y;  // one value per epoch (NaN: missing)
-  std::string color;      // CSS colour
+  std::vector<double> y;    // one value per epoch (NaN: missing)
+  std::string color;        // CSS colour
   bool right_axis = false;  // plotted against the [0, 1] axis on the right
 };
 

@@ -15,33 +15,42 @@ struct TrackPredictor::Impl {
   int frames = 0;
 };
 
-TrackPredictor::TrackPredictor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TrackPredictor::TrackPredictor(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
 TrackPredictor::TrackPredictor(TrackPredictor&&) noexcept = default;
 TrackPredictor& TrackPredictor::operator=(TrackPredictor&&) noexcept = default;
 TrackPredictor::~TrackPredictor() = default;
 
-core::Result<TrackPredictor> TrackPredictor::Open(const std::string& model_path,
-                                                  const TrackPredictorOptions& options) {
+core::Result<TrackPredictor> TrackPredictor::Open(
+    const std::string& model_path, const TrackPredictorOptions& options) {
   MER_ASSIGN_OR_RETURN(nn::Predictor predictor,
                        nn::Predictor::Open(model_path, options.predictor));
   const nn::BundleManifest& m = predictor.manifest();
   auto fe = dsp::FrontEndParams::FromJson(m.front_end);
   if (!fe.ok()) {
     return core::Status::InvalidArgument(
-        model_path, "the bundle's front-end parameters are unusable: " + fe.status().message());
+        model_path, "the bundle's front-end parameters are unusable: " +
+                        fe.status().message());
   }
   const int frames = m.config.n_frames;
-  auto impl = std::unique_ptr<Impl>(new Impl{std::move(predictor), *fe, nullptr, options, frames});
+  auto impl = std::unique_ptr<Impl>(
+      new Impl{std::move(predictor), *fe, nullptr, options, frames});
   impl->extractor = std::make_unique<dsp::LogMelExtractor>(impl->front_end);
   return TrackPredictor(std::move(impl));
 }
 
-const nn::BundleManifest& TrackPredictor::manifest() const { return impl_->predictor.manifest(); }
-const dsp::FrontEndParams& TrackPredictor::front_end() const { return impl_->front_end; }
+const nn::BundleManifest& TrackPredictor::manifest() const {
+  return impl_->predictor.manifest();
+}
+const dsp::FrontEndParams& TrackPredictor::front_end() const {
+  return impl_->front_end;
+}
 
-core::Result<nn::TrackPrediction> TrackPredictor::PredictMel(const float* mel, int n_mels,
+core::Result<nn::TrackPrediction> TrackPredictor::PredictMel(const float* mel,
+                                                             int n_mels,
                                                              int n_frames) {
-  if (n_frames < 1) return core::Status::InvalidArgument("spectrogram", "no frames");
+  if (n_frames < 1)
+    return core::Status::InvalidArgument("spectrogram", "no frames");
   const int frames = impl_->frames;
   const std::vector<int> starts =
       EvalWindowStarts(n_frames, frames, impl_->front_end.SegmentHopFrames(),
@@ -49,44 +58,52 @@ core::Result<nn::TrackPrediction> TrackPredictor::PredictMel(const float* mel, i
   std::vector<float> buf(starts.size() * static_cast<size_t>(n_mels) * frames);
   std::vector<float> start_seconds;
   const double frame_seconds =
-      static_cast<double>(impl_->front_end.hop_length) / impl_->front_end.sample_rate;
+      static_cast<double>(impl_->front_end.hop_length) /
+      impl_->front_end.sample_rate;
   for (size_t w = 0; w < starts.size(); ++w) {
     CopyWindow(mel, n_mels, n_frames, starts[w], frames,
                buf.data() + w * static_cast<size_t>(n_mels) * frames);
     start_seconds.push_back(static_cast<float>(starts[w] * frame_seconds));
   }
-  MER_ASSIGN_OR_RETURN(nn::SegmentOutputs out,
-                       impl_->predictor.Run(buf.data(), static_cast<int>(starts.size()),
-                                            n_mels, frames));
+  MER_ASSIGN_OR_RETURN(
+      nn::SegmentOutputs out,
+      impl_->predictor.Run(buf.data(), static_cast<int>(starts.size()), n_mels,
+                           frames));
   return nn::AggregateSegments(out, 0, out.num_segments, start_seconds);
 }
 
-core::Result<nn::TrackPrediction> TrackPredictor::PredictFile(const std::string& path,
-                                                              double* seconds) {
-  MER_ASSIGN_OR_RETURN(TrackFeatures f,
-                       ComputeTrackFeatures(path, *impl_->extractor, impl_->options.track));
+core::Result<nn::TrackPrediction> TrackPredictor::PredictFile(
+    const std::string& path, double* seconds) {
+  MER_ASSIGN_OR_RETURN(
+      TrackFeatures f,
+      ComputeTrackFeatures(path, *impl_->extractor, impl_->options.track));
   if (seconds) *seconds = f.seconds;
-  auto p = PredictMel(f.log_mel.data.data(), f.log_mel.n_mels, f.log_mel.n_frames);
+  auto p =
+      PredictMel(f.log_mel.data.data(), f.log_mel.n_mels, f.log_mel.n_frames);
   if (!p.ok()) return p.status().WithContext(path);
   return p;
 }
 
-nlohmann::json PredictionJson(const std::string& path, const nn::TrackPrediction& p,
-                              const nn::BundleManifest& manifest, double seconds) {
+nlohmann::json PredictionJson(const std::string& path,
+                              const nn::TrackPrediction& p,
+                              const nn::BundleManifest& manifest,
+                              double seconds) {
   auto r4 = [](double v) { return std::round(v * 1e4) / 1e4; };
   nlohmann::json probs = nlohmann::json::object();
   for (size_t c = 0; c < p.quadrant_probs.size(); ++c) {
-    const std::string name =
-        c < manifest.label_names.size() ? manifest.label_names[c] : std::to_string(c);
+    const std::string name = c < manifest.label_names.size()
+                                 ? manifest.label_names[c]
+                                 : std::to_string(c);
     probs[name] = r4(p.quadrant_probs[c]);
   }
   nlohmann::json timeline = nlohmann::json::array();
   for (const auto& t : p.timeline) {
     timeline.push_back({r4(t.start_seconds), r4(t.valence), r4(t.arousal)});
   }
-  const std::string q = p.quadrant < static_cast<int>(manifest.label_names.size())
-                            ? manifest.label_names[p.quadrant]
-                            : std::to_string(p.quadrant);
+  const std::string q =
+      p.quadrant < static_cast<int>(manifest.label_names.size())
+          ? manifest.label_names[p.quadrant]
+          : std::to_string(p.quadrant);
   return {{"path", path},
           {"quadrant", q},
           {"quadrant_code", "Q" + std::to_string(p.quadrant + 1)},

@@ -34,8 +34,8 @@ struct TrackPredictorOptions {
 
 class TrackPredictor {
  public:
-  static core::Result<TrackPredictor> Open(const std::string& model_path,
-                                           const TrackPredictorOptions& options = {});
+  static core::Result<TrackPredictor> Open(
+      const std::string& model_path, const TrackPredictorOptions& options = {});
   TrackPredictor(TrackPredictor&&) noexcept;
   TrackPredictor& operator=(TrackPredictor&&) noexcept;
   ~TrackPredictor();
@@ -58,8 +58,10 @@ class TrackPredictor {
 };
 
 // The JSON line `mer predict` prints for one track.
-nlohmann::json PredictionJson(const std::string& path, const nn::TrackPrediction& p,
-                              const nn::BundleManifest& manifest, double seconds);
+nlohmann::json PredictionJson(const std::string& path,
+                              const nn::TrackPrediction& p,
+                              const nn::BundleManifest& manifest,
+                              double seconds);
 
 }  // namespace mer::worker
 

@@ -16,18 +16,24 @@ namespace mer::worker {
 namespace fs = std::filesystem;
 
 core::Status TrainJobOptions::Validate() const {
-  auto bad = [](const std::string& m) { return core::Status::InvalidArgument(m); };
+  auto bad = [](const std::string& m) {
+    return core::Status::InvalidArgument(m);
+  };
   if (data.empty()) return bad("--data is required");
-  if (out.empty() && folds == 0) return bad("--out is required (or --folds K for CV only)");
-  if (val_fraction < 0 || val_fraction >= 1) return bad("--val-fraction must be in [0, 1)");
+  if (out.empty() && folds == 0)
+    return bad("--out is required (or --folds K for CV only)");
+  if (val_fraction < 0 || val_fraction >= 1)
+    return bad("--val-fraction must be in [0, 1)");
   if (folds == 1 || folds < 0) return bad("--folds must be 0 or >= 2");
   if (!compare.empty() && folds == 0) return bad("--compare needs --folds K");
   for (const std::string& a : compare) {
     MER_RETURN_IF_ERROR(nn::ModelConfig::Named(a).status());
   }
-  if (trainer.resume && folds > 0) return bad("--resume applies to a single run, not to --folds");
+  if (trainer.resume && folds > 0)
+    return bad("--resume applies to a single run, not to --folds");
   TrainerOptions t = trainer;
-  if (t.model.n_frames == 0) t.model.n_frames = 256;  // taken from the data later
+  if (t.model.n_frames == 0)
+    t.model.n_frames = 256;  // taken from the data later
   return t.Validate();
 }
 
@@ -35,7 +41,9 @@ namespace {
 
 double Nan() { return std::numeric_limits<double>::quiet_NaN(); }
 
-nlohmann::json Num(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
+nlohmann::json Num(double v) {
+  return std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
+}
 
 // Metrics of track-level scores against the tracks' labels.
 nlohmann::json ScoreMetrics(const TrainingData& data, const TrackScores& s,
@@ -62,13 +70,17 @@ nlohmann::json ScoreMetrics(const TrainingData& data, const TrackScores& s,
                       {"macro_f1", r.macro_f1},
                       {"confusion", r.confusion}};
   for (int c = 0; c < 4; ++c) {
-    j["per_class"][names[c]] = {{"precision", r.precision[c]}, {"recall", r.recall[c]},
-                                {"f1", r.f1[c]}, {"support", r.support[c]}};
+    j["per_class"][names[c]] = {{"precision", r.precision[c]},
+                                {"recall", r.recall[c]},
+                                {"f1", r.f1[c]},
+                                {"support", r.support[c]}};
   }
   if (!tv.empty()) {
-    j["valence"] = {{"rmse", nn::Rmse(tv, pv)}, {"r2", Num(nn::RSquared(tv, pv))},
+    j["valence"] = {{"rmse", nn::Rmse(tv, pv)},
+                    {"r2", Num(nn::RSquared(tv, pv))},
                     {"pearson", Num(nn::PearsonR(tv, pv))}};
-    j["arousal"] = {{"rmse", nn::Rmse(ta, pa)}, {"r2", Num(nn::RSquared(ta, pa))},
+    j["arousal"] = {{"rmse", nn::Rmse(ta, pa)},
+                    {"r2", Num(nn::RSquared(ta, pa))},
                     {"pearson", Num(nn::PearsonR(ta, pa))}};
   }
   if (report_out) *report_out = r;
@@ -82,8 +94,9 @@ std::vector<int> Labels(const TrainingData& data, const std::vector<int>& idx) {
 }
 
 // Splits `pool` into (train, val) with `fraction` of its groups in val.
-core::Status SplitValidation(const TrainingData& data, const std::vector<int>& pool,
-                             double fraction, uint64_t seed, std::vector<int>* train,
+core::Status SplitValidation(const TrainingData& data,
+                             const std::vector<int>& pool, double fraction,
+                             uint64_t seed, std::vector<int>* train,
                              std::vector<int>* val) {
   train->clear();
   val->clear();
@@ -96,17 +109,23 @@ core::Status SplitValidation(const TrainingData& data, const std::vector<int>& p
   for (int i : pool) groups.push_back(data.tracks()[i].group);
   std::vector<int> fold;
   MER_RETURN_IF_ERROR(GroupedFolds(groups, Labels(data, pool), k, seed, &fold));
-  for (size_t j = 0; j < pool.size(); ++j) (fold[j] == 0 ? val : train)->push_back(pool[j]);
+  for (size_t j = 0; j < pool.size(); ++j)
+    (fold[j] == 0 ? val : train)->push_back(pool[j]);
   return core::Status::Ok();
 }
 
-std::string HistoryCsv(const std::vector<std::pair<std::string, EpochMetrics>>& rows) {
-  std::string s = "run,epoch,lr,train_loss,val_loss,val_accuracy,val_macro_f1,seconds,samples\n";
-  auto f = [](double v) { return std::isnan(v) ? std::string() : fmt::format("{:.6g}", v); };
+std::string HistoryCsv(
+    const std::vector<std::pair<std::string, EpochMetrics>>& rows) {
+  std::string s =
+      "run,epoch,lr,train_loss,val_loss,val_accuracy,val_macro_f1,seconds,"
+      "samples\n";
+  auto f = [](double v) {
+    return std::isnan(v) ? std::string() : fmt::format("{:.6g}", v);
+  };
   for (const auto& [run, m] : rows) {
-    s += fmt::format("{},{},{:.6g},{:.6g},{},{},{},{:.3f},{}\n", run, m.epoch, m.lr,
-                     m.train_loss, f(m.val_loss), f(m.val_accuracy), f(m.val_macro_f1),
-                     m.seconds, m.samples);
+    s += fmt::format("{},{},{:.6g},{:.6g},{},{},{},{:.3f},{}\n", run, m.epoch,
+                     m.lr, m.train_loss, f(m.val_loss), f(m.val_accuracy),
+                     f(m.val_macro_f1), m.seconds, m.samples);
   }
   return s;
 }
@@ -121,8 +140,10 @@ std::string DefaultMetricsDir(const TrainJobOptions& o) {
 
 core::Status WriteCurves(const std::string& dir, const std::string& title,
                          const std::vector<EpochMetrics>& h) {
-  Curve loss{"train loss", {}, "#1f77b4", false}, vloss{"val loss", {}, "#ff7f0e", false};
-  Curve f1{"val macro-F1", {}, "#2ca02c", true}, acc{"val accuracy", {}, "#9467bd", true};
+  Curve loss{"train loss", {}, "#1f77b4", false},
+      vloss{"val loss", {}, "#ff7f0e", false};
+  Curve f1{"val macro-F1", {}, "#2ca02c", true},
+      acc{"val accuracy", {}, "#9467bd", true};
   for (const auto& m : h) {
     loss.y.push_back(m.train_loss);
     vloss.y.push_back(m.val_loss);
@@ -138,26 +159,31 @@ void AppendCsvRow(std::string* csv, const std::string& arch, int fold,
   for (size_t k = 0; k < s.tracks.size(); ++k) {
     const TrainingTrack& t = data.tracks()[s.tracks[k]];
     *csv += fmt::format("{},{},\"{}\",{}", arch, fold, t.track_id, t.quadrant);
-    for (int c = 0; c < 4; ++c) *csv += fmt::format(",{:.6f}", s.probs[k * 4 + c]);
+    for (int c = 0; c < 4; ++c)
+      *csv += fmt::format(",{:.6f}", s.probs[k * 4 + c]);
     *csv += fmt::format(",{:.6f},{:.6f}\n", s.va[k * 2], s.va[k * 2 + 1]);
   }
 }
 
-core::Result<TrainJobReport> SingleRun(const TrainJobOptions& o, const TrainingData& data,
-                                       const std::string& dir, comm::Communicator& comm) {
+core::Result<TrainJobReport> SingleRun(const TrainJobOptions& o,
+                                       const TrainingData& data,
+                                       const std::string& dir,
+                                       comm::Communicator& comm) {
   std::vector<int> all(data.tracks().size());
   std::iota(all.begin(), all.end(), 0);
   std::vector<int> train, val;
   const uint64_t seed = o.split_seed ? o.split_seed : o.trainer.seed;
-  MER_RETURN_IF_ERROR(SplitValidation(data, all, o.val_fraction, seed, &train, &val));
+  MER_RETURN_IF_ERROR(
+      SplitValidation(data, all, o.val_fraction, seed, &train, &val));
   if (comm.rank() == 0) {
-    spdlog::info("train: {} tracks for training, {} for validation", train.size(), val.size());
+    spdlog::info("train: {} tracks for training, {} for validation",
+                 train.size(), val.size());
   }
   BundleRequest bundle;
   bundle.path = o.out;
   bundle.manifest.label_names = o.label_names;
-  MER_ASSIGN_OR_RETURN(TrainOutcome out,
-                       TrainModel(data, train, val, {}, o.trainer, comm, &bundle));
+  MER_ASSIGN_OR_RETURN(TrainOutcome out, TrainModel(data, train, val, {},
+                                                    o.trainer, comm, &bundle));
   TrainJobReport report;
   nlohmann::json& j = report.json;
   j["model"] = o.out;
@@ -177,36 +203,45 @@ core::Result<TrainJobReport> SingleRun(const TrainJobOptions& o, const TrainingD
     rows.emplace_back("train", m);
   }
   j["history"] = hist;
-  report.text = fmt::format("train: model {} ({}) after {} epochs (kept: {}), {:.0f} s\n",
-                            o.out, out.model_id, out.history.size(),
-                            out.kept_epoch ? fmt::format("epoch {}", out.kept_epoch)
-                                           : std::string("weight average"),
-                            out.train_seconds);
+  report.text =
+      fmt::format("train: model {} ({}) after {} epochs (kept: {}), {:.0f} s\n",
+                  o.out, out.model_id, out.history.size(),
+                  out.kept_epoch ? fmt::format("epoch {}", out.kept_epoch)
+                                 : std::string("weight average"),
+                  out.train_seconds);
   nn::ClassificationReport r;
   if (!val.empty()) {
     j["validation"] = ScoreMetrics(data, out.val, o.label_names, &r);
-    report.text += fmt::format("validation ({} tracks): accuracy {:.3f}, macro-F1 {:.3f}\n",
-                               val.size(), r.accuracy, r.macro_f1);
+    report.text += fmt::format(
+        "validation ({} tracks): accuracy {:.3f}, macro-F1 {:.3f}\n",
+        val.size(), r.accuracy, r.macro_f1);
   }
   if (comm.rank() == 0) {
     std::error_code ec;
     fs::create_directories(dir, ec);
-    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "history.csv").string(), HistoryCsv(rows)));
-    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "history.json").string(), hist.dump(1) + "\n"));
-    MER_RETURN_IF_ERROR(WriteCurves(dir, "mer train: " + o.trainer.model.arch, out.history));
+    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "history.csv").string(),
+                                      HistoryCsv(rows)));
+    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "history.json").string(),
+                                      hist.dump(1) + "\n"));
+    MER_RETURN_IF_ERROR(
+        WriteCurves(dir, "mer train: " + o.trainer.model.arch, out.history));
     if (!val.empty()) {
-      MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "confusion.svg").string(),
-                                        ConfusionSvg("validation confusion", r.confusion, o.label_names)));
+      MER_RETURN_IF_ERROR(WriteTextFile(
+          (fs::path(dir) / "confusion.svg").string(),
+          ConfusionSvg("validation confusion", r.confusion, o.label_names)));
     }
     j["metrics_dir"] = dir;
-    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "report.json").string(), j.dump(1) + "\n"));
+    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "report.json").string(),
+                                      j.dump(1) + "\n"));
     report.text += "reports: " + dir + "\n";
   }
   return report;
 }
 
-core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o, const TrainingData& data,
-                                           const std::string& dir, comm::Communicator& comm) {
+core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o,
+                                           const TrainingData& data,
+                                           const std::string& dir,
+                                           comm::Communicator& comm) {
   const size_t n = data.tracks().size();
   std::vector<std::string> groups;
   std::vector<int> labels;
@@ -225,17 +260,22 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o, const Train
     std::string csv = "track_id,group,quadrant,fold\n";
     for (size_t i = 0; i < n; ++i) {
       csv += fmt::format("\"{}\",\"{}\",{},{}\n", data.tracks()[i].track_id,
-                         data.tracks()[i].group, data.tracks()[i].quadrant, fold[i]);
+                         data.tracks()[i].group, data.tracks()[i].quadrant,
+                         fold[i]);
     }
-    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "folds.csv").string(), csv));
+    MER_RETURN_IF_ERROR(
+        WriteTextFile((fs::path(dir) / "folds.csv").string(), csv));
   }
   TrainJobReport report;
   nlohmann::json rows_json = nlohmann::json::array();
   std::vector<std::vector<double>> f1_per_row;
   std::vector<std::string> row_names;
   std::vector<std::pair<std::string, EpochMetrics>> history_rows;
-  std::string preds = "arch,fold,track_id,quadrant,p_happy,p_tense,p_sad,p_calm,valence,arousal\n";
-  std::vector<std::vector<int64_t>> pooled_confusion(4, std::vector<int64_t>(4, 0));
+  std::string preds =
+      "arch,fold,track_id,quadrant,p_happy,p_tense,p_sad,p_calm,valence,"
+      "arousal\n";
+  std::vector<std::vector<int64_t>> pooled_confusion(
+      4, std::vector<int64_t>(4, 0));
   for (const std::string& arch : archs) {
     TrainerOptions t = o.trainer;
     if (!arch.empty()) {
@@ -248,13 +288,18 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o, const Train
     nlohmann::json folds_json = nlohmann::json::array();
     for (int f = 0; f < o.folds; ++f) {
       std::vector<int> pool, test, train, val;
-      for (size_t i = 0; i < n; ++i) (fold[i] == f ? test : pool).push_back(static_cast<int>(i));
-      MER_RETURN_IF_ERROR(SplitValidation(data, pool, o.val_fraction, seed + 1000 + f, &train, &val));
+      for (size_t i = 0; i < n; ++i)
+        (fold[i] == f ? test : pool).push_back(static_cast<int>(i));
+      MER_RETURN_IF_ERROR(SplitValidation(data, pool, o.val_fraction,
+                                          seed + 1000 + f, &train, &val));
       t.label = fmt::format("{} fold {}/{}", name, f + 1, o.folds);
       if (!o.trainer.checkpoint_dir.empty()) {
-        t.checkpoint_dir = (fs::path(o.trainer.checkpoint_dir) / fmt::format("{}-fold{}", name, f)).string();
+        t.checkpoint_dir = (fs::path(o.trainer.checkpoint_dir) /
+                            fmt::format("{}-fold{}", name, f))
+                               .string();
       }
-      MER_ASSIGN_OR_RETURN(TrainOutcome out, TrainModel(data, train, val, test, t, comm));
+      MER_ASSIGN_OR_RETURN(TrainOutcome out,
+                           TrainModel(data, train, val, test, t, comm));
       nn::ClassificationReport r;
       nlohmann::json m = ScoreMetrics(data, out.test, o.label_names, &r);
       m["fold"] = f;
@@ -265,14 +310,17 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o, const Train
       per_metric["macro_precision"].push_back(r.macro_precision);
       per_metric["macro_recall"].push_back(r.macro_recall);
       per_metric["macro_f1"].push_back(r.macro_f1);
-      for (int c = 0; c < 4; ++c) per_metric["f1_" + o.label_names[c]].push_back(r.f1[c]);
+      for (int c = 0; c < 4; ++c)
+        per_metric["f1_" + o.label_names[c]].push_back(r.f1[c]);
       for (int a = 0; a < 4; ++a)
         for (int b = 0; b < 4; ++b) pooled_confusion[a][b] += r.confusion[a][b];
-      for (const auto& h : out.history) history_rows.emplace_back(fmt::format("{}-fold{}", name, f), h);
+      for (const auto& h : out.history)
+        history_rows.emplace_back(fmt::format("{}-fold{}", name, f), h);
       AppendCsvRow(&preds, name, f, data, out.test);
       if (comm.rank() == 0) {
-        fmt::print(stderr, "{}: test macro-F1 {:.3f}, accuracy {:.3f} ({} tracks)\n", t.label,
-                   r.macro_f1, r.accuracy, test.size());
+        fmt::print(stderr,
+                   "{}: test macro-F1 {:.3f}, accuracy {:.3f} ({} tracks)\n",
+                   t.label, r.macro_f1, r.accuracy, test.size());
       }
     }
     nlohmann::json row = {{"arch", name}, {"folds", folds_json}};
@@ -290,17 +338,24 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o, const Train
   size_t best = 0;
   for (size_t i = 0; i < rows_json.size(); ++i) {
     if (rows_json[i]["mean"]["macro_f1"].get<double>() >
-        rows_json[best]["mean"]["macro_f1"].get<double>()) best = i;
+        rows_json[best]["mean"]["macro_f1"].get<double>())
+      best = i;
   }
   std::string& txt = report.text;
-  txt += fmt::format("{}-fold artist-grouped cross-validation, {} tracks (track-level, mean +- std over folds)\n\n",
-                     o.folds, n);
-  txt += fmt::format("| {:<10} | {:<15} | {:<15} | {:<15} | {:<15} | {:<22} |\n", "arch", "macro-F1",
-                     "accuracy", "macro-P", "macro-R", "vs best (paired t)");
-  txt += "|------------|-----------------|-----------------|-----------------|-----------------|------------------------|\n";
+  txt += fmt::format(
+      "{}-fold artist-grouped cross-validation, {} tracks (track-level, mean "
+      "+- std over folds)\n\n",
+      o.folds, n);
+  txt += fmt::format(
+      "| {:<10} | {:<15} | {:<15} | {:<15} | {:<15} | {:<22} |\n", "arch",
+      "macro-F1", "accuracy", "macro-P", "macro-R", "vs best (paired t)");
+  txt +=
+      "|------------|-----------------|-----------------|-----------------|----"
+      "-------------|------------------------|\n";
   for (size_t i = 0; i < rows_json.size(); ++i) {
     auto cell = [&](const char* k) {
-      return fmt::format("{:.3f} +- {:.3f}", rows_json[i]["mean"][k].get<double>(),
+      return fmt::format("{:.3f} +- {:.3f}",
+                         rows_json[i]["mean"][k].get<double>(),
                          rows_json[i]["std"][k].get<double>());
     };
     std::string test = "(best)";
@@ -308,26 +363,36 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o, const Train
       auto tt = nn::PairedTTest(f1_per_row[i], f1_per_row[best]);
       if (tt.ok()) {
         test = fmt::format("t={:.2f} p={:.3f}", tt->t, tt->p_value);
-        rows_json[i]["vs_best"] = {{"t", tt->t}, {"p", tt->p_value}, {"best", row_names[best]}};
+        rows_json[i]["vs_best"] = {
+            {"t", tt->t}, {"p", tt->p_value}, {"best", row_names[best]}};
       }
     }
-    txt += fmt::format("| {:<10} | {:<15} | {:<15} | {:<15} | {:<15} | {:<22} |\n", row_names[i],
-                       cell("macro_f1"), cell("accuracy"), cell("macro_precision"),
-                       cell("macro_recall"), test);
+    txt +=
+        fmt::format("| {:<10} | {:<15} | {:<15} | {:<15} | {:<15} | {:<22} |\n",
+                    row_names[i], cell("macro_f1"), cell("accuracy"),
+                    cell("macro_precision"), cell("macro_recall"), test);
   }
-  report.json["cv"] = {{"folds", o.folds}, {"tracks", n}, {"rows", rows_json},
-                       {"best", row_names[best]}, {"pooled_confusion", pooled_confusion}};
+  report.json["cv"] = {{"folds", o.folds},
+                       {"tracks", n},
+                       {"rows", rows_json},
+                       {"best", row_names[best]},
+                       {"pooled_confusion", pooled_confusion}};
   if (comm.rank() == 0) {
-    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "history.csv").string(), HistoryCsv(history_rows)));
-    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "cv_predictions.csv").string(), preds));
-    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "confusion.svg").string(),
-                                      ConfusionSvg("pooled test-fold confusion", pooled_confusion, o.label_names)));
+    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "history.csv").string(),
+                                      HistoryCsv(history_rows)));
+    MER_RETURN_IF_ERROR(
+        WriteTextFile((fs::path(dir) / "cv_predictions.csv").string(), preds));
+    MER_RETURN_IF_ERROR(
+        WriteTextFile((fs::path(dir) / "confusion.svg").string(),
+                      ConfusionSvg("pooled test-fold confusion",
+                                   pooled_confusion, o.label_names)));
     // Learning curves of the first fold of the last row.
     std::vector<EpochMetrics> first;
     for (const auto& [run, m] : history_rows) {
       if (run == history_rows.front().first) first.push_back(m);
     }
-    MER_RETURN_IF_ERROR(WriteCurves(dir, "mer train: " + history_rows.front().first, first));
+    MER_RETURN_IF_ERROR(
+        WriteCurves(dir, "mer train: " + history_rows.front().first, first));
   }
   // A final model on every track.
   if (!o.out.empty()) {
@@ -336,17 +401,20 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o, const Train
     final_o.compare.clear();
     final_o.val_fraction = 0;
     if (!o.compare.empty()) {
-      MER_ASSIGN_OR_RETURN(nn::ModelConfig c, nn::ModelConfig::Named(row_names[best]));
+      MER_ASSIGN_OR_RETURN(nn::ModelConfig c,
+                           nn::ModelConfig::Named(row_names[best]));
       c.n_frames = o.trainer.model.n_frames;
       final_o.trainer.model = c;
     }
     final_o.trainer.label = "final";
-    MER_ASSIGN_OR_RETURN(TrainJobReport fr, SingleRun(final_o, data, dir + "/final", comm));
+    MER_ASSIGN_OR_RETURN(TrainJobReport fr,
+                         SingleRun(final_o, data, dir + "/final", comm));
     report.json["final"] = fr.json;
     txt += "\n" + fr.text;
   }
   if (comm.rank() == 0) {
-    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "report.json").string(), report.json.dump(1) + "\n"));
+    MER_RETURN_IF_ERROR(WriteTextFile((fs::path(dir) / "report.json").string(),
+                                      report.json.dump(1) + "\n"));
     txt += "reports: " + dir + "\n";
   }
   return report;
@@ -360,13 +428,15 @@ core::Result<TrainJobReport> RunTrainJob(const TrainJobOptions& options,
   MER_ASSIGN_OR_RETURN(TrainingData data,
                        TrainingData::Open(options.data, options.source, comm));
   if (comm.rank() == 0) {
-    spdlog::info("train: {} tracks ({} failed), front end {}", data.tracks().size(),
-                 data.failures().size(), data.front_end_digest());
+    spdlog::info("train: {} tracks ({} failed), front end {}",
+                 data.tracks().size(), data.failures().size(),
+                 data.front_end_digest());
   }
   const std::string dir = DefaultMetricsDir(options);
   TrainJobOptions o = options;
   if (o.trainer.model.n_frames == 0) {
-    MER_ASSIGN_OR_RETURN(dsp::FrontEndParams fe, dsp::FrontEndParams::FromJson(data.front_end()));
+    MER_ASSIGN_OR_RETURN(dsp::FrontEndParams fe,
+                         dsp::FrontEndParams::FromJson(data.front_end()));
     o.trainer.model.n_frames = fe.SegmentFrames();
   }
   if (o.folds > 0) return CrossValidate(o, data, dir, comm);

@@ -22,23 +22,31 @@ namespace fs = std::filesystem;
 using internal::LoopState;
 
 core::Status TrainerOptions::Validate() const {
-  auto bad = [](const std::string& m) { return core::Status::InvalidArgument(m); };
+  auto bad = [](const std::string& m) {
+    return core::Status::InvalidArgument(m);
+  };
   if (epochs < 1) return bad("--epochs must be >= 1");
   if (batch_size < 1) return bad("--batch-size must be >= 1");
   if (!(learning_rate > 0)) return bad("--lr must be > 0");
   if (weight_decay < 0) return bad("--weight-decay must be >= 0");
-  if (lr_schedule != "constant" && lr_schedule != "cosine" && lr_schedule != "step") {
-    return bad("--lr-schedule '" + lr_schedule + "': expected constant, cosine or step");
+  if (lr_schedule != "constant" && lr_schedule != "cosine" &&
+      lr_schedule != "step") {
+    return bad("--lr-schedule '" + lr_schedule +
+               "': expected constant, cosine or step");
   }
   if (warmup_epochs < 0) return bad("--warmup-epochs must be >= 0");
   if (crops_per_track < 1) return bad("--crops-per-track must be >= 1");
-  if (label_smoothing < 0 || label_smoothing >= 1) return bad("--label-smoothing must be in [0, 1)");
+  if (label_smoothing < 0 || label_smoothing >= 1)
+    return bad("--label-smoothing must be in [0, 1)");
   if (va_weight < 0) return bad("--va-weight must be >= 0");
   if (patience < 0) return bad("--patience must be >= 0");
   if (average_last < 0) return bad("--average-last must be >= 0");
-  if (eval_hop_frames < 0 || eval_max_windows < 0) return bad("eval windows must be >= 0");
-  if (device != "cpu" && device != "cuda") return bad("--device '" + device + "': expected cpu or cuda");
-  if (resume && checkpoint_dir.empty()) return bad("--resume needs a checkpoint folder");
+  if (eval_hop_frames < 0 || eval_max_windows < 0)
+    return bad("eval windows must be >= 0");
+  if (device != "cpu" && device != "cuda")
+    return bad("--device '" + device + "': expected cpu or cuda");
+  if (resume && checkpoint_dir.empty())
+    return bad("--resume needs a checkpoint folder");
   if (stop_after < 0) return bad("stop_after must be >= 0");
   MER_RETURN_IF_ERROR(augment.Validate());
   return model.Resolved().Validate();
@@ -56,11 +64,13 @@ nlohmann::json TrainerOptions::ToJson() const {
           {"class_weights", class_weights},
           {"label_smoothing", label_smoothing},
           {"va_weight", va_weight},
-          {"augment", {{"enabled", augment.enabled}, {"gain_db", augment.gain_db},
-                       {"freq_masks", augment.freq_masks},
-                       {"freq_mask_width", augment.freq_mask_width},
-                       {"time_masks", augment.time_masks},
-                       {"time_mask_width", augment.time_mask_width}}},
+          {"augment",
+           {{"enabled", augment.enabled},
+            {"gain_db", augment.gain_db},
+            {"freq_masks", augment.freq_masks},
+            {"freq_mask_width", augment.freq_mask_width},
+            {"time_masks", augment.time_masks},
+            {"time_mask_width", augment.time_mask_width}}},
           {"patience", patience},
           {"average_last", average_last},
           {"eval_hop_frames", eval_hop_frames},
@@ -78,12 +88,17 @@ nlohmann::json TrainerOptions::ToJson() const {
 }
 
 nlohmann::json EpochMetrics::ToJson() const {
-  auto num = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
-  return {{"epoch", epoch},           {"lr", lr},
-          {"train_loss", train_loss}, {"val_loss", num(val_loss)},
+  auto num = [](double v) {
+    return std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
+  };
+  return {{"epoch", epoch},
+          {"lr", lr},
+          {"train_loss", train_loss},
+          {"val_loss", num(val_loss)},
           {"val_accuracy", num(val_accuracy)},
           {"val_macro_f1", num(val_macro_f1)},
-          {"seconds", seconds},       {"samples", samples}};
+          {"seconds", seconds},
+          {"samples", samples}};
 }
 
 namespace {
@@ -91,13 +106,15 @@ namespace {
 double LearningRate(const TrainerOptions& o, int epoch /* 0-based */) {
   double f = 1.0;
   if (o.lr_schedule == "cosine") {
-    const double x = o.epochs > 1 ? static_cast<double>(epoch) / (o.epochs - 1) : 0;
+    const double x =
+        o.epochs > 1 ? static_cast<double>(epoch) / (o.epochs - 1) : 0;
     f = 0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * x));
   } else if (o.lr_schedule == "step") {
     if (epoch >= 0.6 * o.epochs) f *= 0.3;
     if (epoch >= 0.85 * o.epochs) f *= 0.3;
   }
-  if (epoch < o.warmup_epochs) f *= static_cast<double>(epoch + 1) / (o.warmup_epochs + 1);
+  if (epoch < o.warmup_epochs)
+    f *= static_cast<double>(epoch + 1) / (o.warmup_epochs + 1);
   return o.learning_rate * f;
 }
 
@@ -115,7 +132,8 @@ TrackScores ScoreTracks(nn::EmotionModel& model, const TrainingData& data,
   model->eval();
   torch::NoGradGuard no_grad;
   const int frames = o.model.n_frames, mels = data.n_mels();
-  const int hop = o.eval_hop_frames > 0 ? o.eval_hop_frames : std::max(1, frames / 2);
+  const int hop =
+      o.eval_hop_frames > 0 ? o.eval_hop_frames : std::max(1, frames / 2);
   for (size_t k = comm.rank(); k < n; k += comm.size()) {
     const TrainingTrack& t = data.tracks()[tracks[k]];
     const std::vector<int> starts =
@@ -128,7 +146,8 @@ TrackScores ScoreTracks(nn::EmotionModel& model, const TrainingData& data,
                  px + w * static_cast<size_t>(mels) * frames);
     }
     nn::ModelOutput out = model->forward(x.to(device));
-    torch::Tensor p = torch::softmax(out.quadrant_logits, 1).mean(0).to(torch::kCPU);
+    torch::Tensor p =
+        torch::softmax(out.quadrant_logits, 1).mean(0).to(torch::kCPU);
     torch::Tensor va = out.va.mean(0).to(torch::kCPU);
     for (int c = 0; c < 4; ++c) s.probs[k * 4 + c] = p[c].item<float>();
     s.va[k * 2] = va[0].item<float>();
@@ -178,10 +197,12 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
   torch::Device device(torch::kCPU);
   if (o.device == "cuda") {
     if (!torch::cuda::is_available()) {
-      return core::Status::NotSupported("--device cuda",
-                                        "this build of LibTorch has no CUDA device");
+      return core::Status::NotSupported(
+          "--device cuda", "this build of LibTorch has no CUDA device");
     }
-    device = torch::Device(torch::kCUDA, o.local_rank % static_cast<int>(torch::cuda::device_count()));
+    device = torch::Device(
+        torch::kCUDA,
+        o.local_rank % static_cast<int>(torch::cuda::device_count()));
   }
 
   torch::manual_seed(o.seed);
@@ -191,7 +212,8 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
   model->to(device);
   std::vector<torch::Tensor> params = nn::OrderedParameters(model);
   torch::optim::AdamW optimizer(
-      params, torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
+      params,
+      torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
   comm::MpiGradientReducer reducer(&comm, comm::MpiGradientReducerOptions{});
 
   nn::LossOptions loss_options;
@@ -216,7 +238,8 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
     std::string bytes;
     int64_t found = 1;
     if (rank == 0) {
-      std::ifstream in(internal::CheckpointPath(o.checkpoint_dir), std::ios::binary);
+      std::ifstream in(internal::CheckpointPath(o.checkpoint_dir),
+                       std::ios::binary);
       if (!in) {
         found = 0;
       } else {
@@ -240,7 +263,8 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
                      internal::CheckpointPath(o.checkpoint_dir));
       }
     } else if (rank == 0) {
-      spdlog::warn("no checkpoint in {}: starting from scratch", o.checkpoint_dir);
+      spdlog::warn("no checkpoint in {}: starting from scratch",
+                   o.checkpoint_dir);
     }
   }
 
@@ -286,7 +310,8 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
         bool any_va = false;
         for (int j = 0; j < count; ++j) {
           const int sample = perm[my_lo + j];
-          const TrainingTrack& t = data.tracks()[train[sample / o.crops_per_track]];
+          const TrainingTrack& t =
+              data.tracks()[train[sample / o.crops_per_track]];
           CropAndAugment(t.mel, mels, t.n_frames, frames,
                          SampleKey(o.seed, epoch, sample), o.augment,
                          batch.data() + j * seg_floats);
@@ -298,15 +323,21 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
             any_va = true;
           }
         }
-        torch::Tensor x = torch::from_blob(batch.data(), {count, mels, frames}, torch::kFloat);
+        torch::Tensor x = torch::from_blob(batch.data(), {count, mels, frames},
+                                           torch::kFloat);
         nn::LossTargets targets;
         targets.quadrant = torch::tensor(q, torch::kLong).to(device);
         if (any_va) {
-          targets.va = torch::from_blob(va.data(), {count, 2}, torch::kFloat).clone().to(device);
-          targets.va_mask = torch::from_blob(va_mask.data(), {count}, torch::kUInt8)
-                                .to(torch::kBool).to(device);
+          targets.va = torch::from_blob(va.data(), {count, 2}, torch::kFloat)
+                           .clone()
+                           .to(device);
+          targets.va_mask =
+              torch::from_blob(va_mask.data(), {count}, torch::kUInt8)
+                  .to(torch::kBool)
+                  .to(device);
         }
-        nn::LossTerms loss = nn::ModelLoss(model->forward(x.to(device)), targets, loss_options);
+        nn::LossTerms loss =
+            nn::ModelLoss(model->forward(x.to(device)), targets, loss_options);
         // The gradient of this rank's mean loss, weighted by its share of
         // the step's samples; the average over ranks (x N) is the gradient
         // of the mean over the whole global batch.
@@ -318,14 +349,17 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
       std::vector<torch::Tensor> cpu_grads;
       std::vector<std::span<float>> spans;
       for (torch::Tensor& p : params) {
-        if (!p.mutable_grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+        if (!p.mutable_grad().defined())
+          p.mutable_grad() = torch::zeros_like(p);
       }
       if (nranks > 1) {
         for (torch::Tensor& p : params) {
-          torch::Tensor g = p.grad().is_cpu() ? p.grad().contiguous()
-                                              : p.grad().to(torch::kCPU).contiguous();
+          torch::Tensor g = p.grad().is_cpu()
+                                ? p.grad().contiguous()
+                                : p.grad().to(torch::kCPU).contiguous();
           cpu_grads.push_back(g);
-          spans.emplace_back(g.data_ptr<float>(), static_cast<size_t>(g.numel()));
+          spans.emplace_back(g.data_ptr<float>(),
+                             static_cast<size_t>(g.numel()));
         }
         MER_RETURN_IF_ERROR(reducer.AverageInPlace(spans));
         for (size_t i = 0; i < params.size(); ++i) {
@@ -353,7 +387,9 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
       TrackScores vs = ScoreTracks(model, data, val, o, device, comm);
       Classify(data, vs, &m.val_accuracy, &m.val_macro_f1, &m.val_loss);
     }
-    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    m.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     if (nranks > 1) {
       comm.AllreduceSum(&m.seconds, 1);
       m.seconds /= nranks;
@@ -375,17 +411,20 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
     }
     if (o.average_last > 0 && loop.epoch > o.epochs - o.average_last) {
       const std::vector<float> now = internal::FlattenState(model);
-      if (loop.average_state.empty()) loop.average_state.assign(now.size(), 0.0f);
+      if (loop.average_state.empty())
+        loop.average_state.assign(now.size(), 0.0f);
       for (size_t i = 0; i < now.size(); ++i) loop.average_state[i] += now[i];
       ++loop.averaged;
     }
     if (rank == 0 && o.progress) {
-      std::string line = fmt::format("{}epoch {}/{}  lr {:.2e}  train loss {:.4f}",
-                                     o.label.empty() ? "" : o.label + "  ", m.epoch,
-                                     o.epochs, m.lr, m.train_loss);
+      std::string line =
+          fmt::format("{}epoch {}/{}  lr {:.2e}  train loss {:.4f}",
+                      o.label.empty() ? "" : o.label + "  ", m.epoch, o.epochs,
+                      m.lr, m.train_loss);
       if (!val.empty()) {
-        line += fmt::format("  val loss {:.4f}  val acc {:.3f}  val macro-F1 {:.3f}",
-                            m.val_loss, m.val_accuracy, m.val_macro_f1);
+        line += fmt::format(
+            "  val loss {:.4f}  val acc {:.3f}  val macro-F1 {:.3f}",
+            m.val_loss, m.val_accuracy, m.val_macro_f1);
       }
       line += fmt::format("  {:.1f} s", m.seconds);
       fmt::print(stderr, "{}\n", line);
@@ -395,18 +434,20 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
       // alone into the next epoch's collectives.
       core::Status saved;
       if (rank == 0) {
-        saved = internal::SaveCheckpoint(o.checkpoint_dir, model, optimizer, loop,
-                                         options_json);
+        saved = internal::SaveCheckpoint(o.checkpoint_dir, model, optimizer,
+                                         loop, options_json);
       }
       int64_t ok = saved.ok() ? 1 : 0;
       if (nranks > 1) comm.AllreduceSum(&ok, 1);
       if (!saved.ok()) return saved;
       if (ok != nranks) {
-        return core::Status::IOError(o.checkpoint_dir, "rank 0 could not write the checkpoint");
+        return core::Status::IOError(o.checkpoint_dir,
+                                     "rank 0 could not write the checkpoint");
       }
     }
   }
-  if (o.patience > 0 && loop.since_best >= o.patience && loop.epoch < o.epochs) {
+  if (o.patience > 0 && loop.since_best >= o.patience &&
+      loop.epoch < o.epochs) {
     outcome.stopped_early = true;
   }
   if (o.return_state) outcome.final_state = internal::FlattenState(model);
@@ -450,7 +491,8 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
         manifest.metrics["validation"] = {
             {"tracks", val.size()}, {"accuracy", acc}, {"macro_f1", f1}};
       }
-      core::Status s = nn::SaveBundle(bundle->path, model, manifest, &outcome.model_id);
+      core::Status s =
+          nn::SaveBundle(bundle->path, model, manifest, &outcome.model_id);
       if (!s.ok()) {
         ok = 0;
         message = s.ToString();
@@ -458,8 +500,9 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
     }
     if (nranks > 1) comm.AllreduceSum(&ok, 1);
     if (ok != nranks) {
-      return core::Status::IOError(bundle->path,
-                                   message.empty() ? "rank 0 could not write the bundle" : message);
+      return core::Status::IOError(
+          bundle->path,
+          message.empty() ? "rank 0 could not write the bundle" : message);
     }
   }
   return outcome;

@@ -42,18 +42,18 @@ struct TrainerOptions {
   // Architecture; n_mels is taken from the data. n_frames is the crop
   // length. Default: ModelConfig's defaults (crnn, 96 x 256).
   nn::ModelConfig model;
-  int epochs = 30;                 // Default: 30.
-  int batch_size = 24;             // per rank. Default: 24.
-  double learning_rate = 1e-3;     // Adam(W). Default: 1e-3.
-  double weight_decay = 1e-4;      // decoupled (AdamW). Default: 1e-4.
+  int epochs = 30;              // Default: 30.
+  int batch_size = 24;          // per rank. Default: 24.
+  double learning_rate = 1e-3;  // Adam(W). Default: 1e-3.
+  double weight_decay = 1e-4;   // decoupled (AdamW). Default: 1e-4.
   // "constant", "cosine" (to 5 % of the rate at the last epoch) or "step"
   // (x0.3 at 60 % and 85 % of the epochs). Default: "cosine".
   std::string lr_schedule = "cosine";
-  int warmup_epochs = 1;           // linear warm-up. Default: 1.
-  int crops_per_track = 4;         // random crops per track per epoch. Default: 4.
-  bool class_weights = false;      // inverse-frequency CE weights. Default: off.
-  float label_smoothing = 0.0f;    // Default: 0.
-  float va_weight = 0.5f;          // weight of the V-A loss. Default: 0.5.
+  int warmup_epochs = 1;       // linear warm-up. Default: 1.
+  int crops_per_track = 4;     // random crops per track per epoch. Default: 4.
+  bool class_weights = false;  // inverse-frequency CE weights. Default: off.
+  float label_smoothing = 0.0f;  // Default: 0.
+  float va_weight = 0.5f;        // weight of the V-A loss. Default: 0.5.
   AugmentOptions augment;
   // Stop after this many epochs without a better validation macro-F1;
   // 0 never stops early. Default: 0.
@@ -66,16 +66,16 @@ struct TrainerOptions {
   // most this many (0 = all). Default: 0, 16.
   int eval_hop_frames = 0;
   int eval_max_windows = 16;
-  uint64_t seed = 1;               // Default: 1.
-  int threads = 0;                 // torch intra-op threads; 0 = leave. Default: 0.
-  std::string device = "cpu";      // "cpu" or "cuda". Default: "cpu".
-  int local_rank = 0;              // rank on this node (GPU binding)
+  uint64_t seed = 1;           // Default: 1.
+  int threads = 0;             // torch intra-op threads; 0 = leave. Default: 0.
+  std::string device = "cpu";  // "cpu" or "cuda". Default: "cpu".
+  int local_rank = 0;          // rank on this node (GPU binding)
   // Folder of checkpoint.pt (written every epoch); empty: none.
   std::string checkpoint_dir;
-  bool resume = false;             // continue from checkpoint_dir's checkpoint
-  bool progress = true;            // a line per epoch on rank 0's stderr
-  std::string label;               // prefix of progress lines ("fold 2/10")
-  bool return_state = false;       // fill TrainOutcome::final_state
+  bool resume = false;        // continue from checkpoint_dir's checkpoint
+  bool progress = true;       // a line per epoch on rank 0's stderr
+  std::string label;          // prefix of progress lines ("fold 2/10")
+  bool return_state = false;  // fill TrainOutcome::final_state
   // Stop after this many epochs of this call (a test's "interrupted" run);
   // 0: run to `epochs`. The schedule still spans `epochs`. Default: 0.
   int stop_after = 0;
@@ -105,10 +105,10 @@ struct TrackScores {
 
 struct TrainOutcome {
   std::vector<EpochMetrics> history;
-  int kept_epoch = 0;            // epoch whose weights were kept (0: average)
+  int kept_epoch = 0;  // epoch whose weights were kept (0: average)
   bool stopped_early = false;
-  TrackScores val;               // kept model on the validation tracks
-  TrackScores test;              // kept model on the test tracks
+  TrackScores val;   // kept model on the validation tracks
+  TrackScores test;  // kept model on the test tracks
   double train_seconds = 0;
   int64_t segments_trained = 0;  // all ranks
   std::string model_id;          // of the bundle written, if any
@@ -118,8 +118,8 @@ struct TrainOutcome {
 };
 
 struct BundleRequest {
-  std::string path;              // where rank 0 writes the bundle
-  nn::BundleManifest manifest;   // config, front end, digests are filled in
+  std::string path;             // where rank 0 writes the bundle
+  nn::BundleManifest manifest;  // config, front end, digests are filled in
 };
 
 // Collective. `train`, `val`, `test` index data.tracks(); val and test may

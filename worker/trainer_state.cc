@@ -17,13 +17,16 @@ std::vector<torch::Tensor> StateTensors(const nn::EmotionModel& model) {
 std::vector<float> FlattenState(const nn::EmotionModel& model) {
   std::vector<float> flat;
   for (const torch::Tensor& t : StateTensors(model)) {
-    const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
-    flat.insert(flat.end(), c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+    const torch::Tensor c =
+        t.detach().to(torch::kCPU, torch::kFloat).contiguous();
+    flat.insert(flat.end(), c.data_ptr<float>(),
+                c.data_ptr<float>() + c.numel());
   }
   return flat;
 }
 
-void LoadFlatState(const nn::EmotionModel& model, const std::vector<float>& flat) {
+void LoadFlatState(const nn::EmotionModel& model,
+                   const std::vector<float>& flat) {
   torch::NoGradGuard no_grad;
   size_t pos = 0;
   for (torch::Tensor& t : StateTensors(model)) {
@@ -67,15 +70,16 @@ torch::Tensor VecTensor(const std::vector<float>& v) {
 
 std::vector<float> TensorVec(const torch::Tensor& t) {
   const torch::Tensor c = t.to(torch::kFloat).contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  return std::vector<float>(c.data_ptr<float>(),
+                            c.data_ptr<float>() + c.numel());
 }
 
 // The options whose change would make a resumed run differ from a straight
 // one (progress, threads, checkpoint folder and stop_after may change).
 nlohmann::json ShapingOptions(nlohmann::json j) {
-  for (const char* k : {"progress", "threads", "checkpoint_dir", "resume",
-                        "label", "stop_after", "return_state", "device",
-                        "local_rank"}) {
+  for (const char* k :
+       {"progress", "threads", "checkpoint_dir", "resume", "label",
+        "stop_after", "return_state", "device", "local_rank"}) {
     j.erase(k);
   }
   return j;
@@ -83,7 +87,8 @@ nlohmann::json ShapingOptions(nlohmann::json j) {
 
 }  // namespace
 
-core::Status SaveCheckpoint(const std::string& dir, const nn::EmotionModel& model,
+core::Status SaveCheckpoint(const std::string& dir,
+                            const nn::EmotionModel& model,
                             torch::optim::Optimizer& optimizer,
                             const LoopState& loop,
                             const nlohmann::json& options_json) {
@@ -136,9 +141,9 @@ core::Status LoadCheckpoint(const std::string& bytes, nn::EmotionModel model,
     const nlohmann::json meta = nlohmann::json::parse(meta_value.toStringRef());
     if (meta["options"] != ShapingOptions(options_json)) {
       return core::Status::InvalidArgument(
-          "checkpoint", "it was made with other training options: " +
-                            meta["options"].dump() + "; now: " +
-                            ShapingOptions(options_json).dump());
+          "checkpoint",
+          "it was made with other training options: " + meta["options"].dump() +
+              "; now: " + ShapingOptions(options_json).dump());
     }
     torch::serialize::InputArchive model_archive, optim_archive;
     archive.read("model", model_archive);

@@ -19,7 +19,8 @@ namespace mer::worker::internal {
 std::vector<torch::Tensor> StateTensors(const nn::EmotionModel& model);
 std::vector<float> FlattenState(const nn::EmotionModel& model);
 // Copies `flat` (FlattenState's layout) into the model.
-void LoadFlatState(const nn::EmotionModel& model, const std::vector<float>& flat);
+void LoadFlatState(const nn::EmotionModel& model,
+                   const std::vector<float>& flat);
 // Rank 0's state replaces every other rank's.
 void BroadcastState(const nn::EmotionModel& model, comm::Communicator& comm);
 
@@ -39,7 +40,8 @@ struct LoopState {
 
 // Writes model, optimizer, generator and loop state to DIR/checkpoint.pt
 // (temp file + rename).
-core::Status SaveCheckpoint(const std::string& dir, const nn::EmotionModel& model,
+core::Status SaveCheckpoint(const std::string& dir,
+                            const nn::EmotionModel& model,
                             torch::optim::Optimizer& optimizer,
                             const LoopState& loop,
                             const nlohmann::json& options_json);

@@ -61,7 +61,8 @@ core::Result<TrainingData> TrainingData::FromShards(const std::string& dir) {
     if (t.n_frames > 0) data.tracks_.push_back(std::move(t));
   }
   if (data.tracks_.empty()) {
-    return core::Status::InvalidArgument(dir, "the feature shards hold no tracks");
+    return core::Status::InvalidArgument(dir,
+                                         "the feature shards hold no tracks");
   }
   return data;
 }
@@ -78,8 +79,9 @@ core::Result<TrainingData> TrainingData::FromLabels(
 
   int threads = options.threads;
   if (threads == 0) {
-    threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
-                              std::max(1, size));
+    threads =
+        std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                        std::max(1, size));
   }
   std::vector<std::vector<float>> mels(mine.size());
   std::vector<std::string> errors(mine.size());
@@ -182,12 +184,13 @@ core::Result<TrainingData> TrainingData::FromLabels(
   return data;
 }
 
-core::Result<TrainingData> TrainingData::Open(const std::string& path,
-                                              const LabelsSourceOptions& options,
-                                              comm::Communicator& comm) {
+core::Result<TrainingData> TrainingData::Open(
+    const std::string& path, const LabelsSourceOptions& options,
+    comm::Communicator& comm) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) return FromShards(path);
-  if (!fs::exists(path, ec)) return core::Status::NotFound(path, "no such file or folder");
+  if (!fs::exists(path, ec))
+    return core::Status::NotFound(path, "no such file or folder");
   LabelsSourceOptions o = options;
   o.labels_csv = path;
   return FromLabels(o, comm);

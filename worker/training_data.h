@@ -46,12 +46,12 @@ struct TrainingFailure {
 };
 
 struct LabelsSourceOptions {
-  std::string labels_csv;                 // required
-  dsp::FrontEndParams front_end;          // Default: the default preset
+  std::string labels_csv;         // required
+  dsp::FrontEndParams front_end;  // Default: the default preset
   core::LabelsOptions labels;
   TrackFeatureOptions track;
-  int threads = 0;                        // decode threads per rank; 0 = auto
-  bool progress = true;                   // progress line on rank 0
+  int threads = 0;       // decode threads per rank; 0 = auto
+  bool progress = true;  // progress line on rank 0
 };
 
 class TrainingData {

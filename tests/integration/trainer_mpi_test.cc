@@ -67,8 +67,8 @@ void WriteCorpus(const std::string& dir, int tracks, uint32_t seed,
                  const dsp::FrontEndParams& fe, comm::Communicator& comm) {
   if (comm.rank() == 0) {
     fs::create_directories(dir);
-    auto w = storage::FeatureShardWriter::Create(storage::ShardPath(dir, 0, 1), kMels,
-                                                 fe.ToJson(), fe.Digest());
+    auto w = storage::FeatureShardWriter::Create(
+        storage::ShardPath(dir, 0, 1), kMels, fe.ToJson(), fe.Digest());
     ASSERT_TRUE(w.ok()) << w.status().ToString();
     std::mt19937 rng(seed);
     std::normal_distribution<float> noise(0.0f, 4.0f);
@@ -143,7 +143,8 @@ TEST_F(TrainerTest, LearnsASyntheticCorpus) {
 }
 
 // Flattened state after training on `comm` with per-rank batch `batch`.
-std::vector<float> TrainState(const TrainingData& data, int batch, comm::Communicator& comm) {
+std::vector<float> TrainState(const TrainingData& data, int batch,
+                              comm::Communicator& comm) {
   TrainerOptions o = SmallOptions();
   o.model.arch = "rnn";  // no BatchNorm: statistics are per rank
   o.model.channels.clear();
@@ -181,7 +182,8 @@ TEST_F(TrainerTest, NRanksWithBatchBEqualOneRankWithBatchNB) {
   ASSERT_FALSE(parallel.empty());
   double worst = 0;
   for (size_t i = 0; i < parallel.size(); ++i) {
-    worst = std::max(worst, static_cast<double>(std::fabs(parallel[i] - single[i])));
+    worst = std::max(worst,
+                     static_cast<double>(std::fabs(parallel[i] - single[i])));
   }
   EXPECT_LE(worst, 1e-5);
   // Every rank holds the same parameters.
@@ -218,11 +220,13 @@ TEST_F(TrainerTest, ResumeEqualsAnUninterruptedRun) {
   for (size_t i = 0; i < straight->final_state.size(); ++i) {
     ASSERT_NEAR(resumed->final_state[i], straight->final_state[i], 1e-6) << i;
   }
-  EXPECT_DOUBLE_EQ(resumed->history[3].train_loss, straight->history[3].train_loss);
+  EXPECT_DOUBLE_EQ(resumed->history[3].train_loss,
+                   straight->history[3].train_loss);
 
   // Other training options: the checkpoint is refused, not silently mixed.
   o.learning_rate = 1e-2;
-  EXPECT_FALSE(TrainModel(*data, Range(0, 18), Range(18, 24), {}, o, world_).ok());
+  EXPECT_FALSE(
+      TrainModel(*data, Range(0, 18), Range(18, 24), {}, o, world_).ok());
 }
 
 TEST_F(TrainerTest, BundleRoundTripsThroughEvalAndRefusesAnotherFrontEnd) {
@@ -234,7 +238,8 @@ TEST_F(TrainerTest, BundleRoundTripsThroughEvalAndRefusesAnotherFrontEnd) {
   TrainerOptions o = SmallOptions();
   BundleRequest bundle;
   bundle.path = tmp.path() + "/model.merm";
-  auto out = TrainModel(*data, Range(0, 24), Range(24, 32), {}, o, world_, &bundle);
+  auto out =
+      TrainModel(*data, Range(0, 24), Range(24, 32), {}, o, world_, &bundle);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->model_id.empty(), world_.rank() != 0);
 
@@ -256,7 +261,8 @@ TEST_F(TrainerTest, BundleRoundTripsThroughEvalAndRefusesAnotherFrontEnd) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->json["tracks"].get<int>(), 32);
   EXPECT_TRUE(report->json.contains("macro_f1"));
-  EXPECT_GE(report->json["accuracy"].get<double>() * 32, correct);  // val subset correct too
+  EXPECT_GE(report->json["accuracy"].get<double>() * 32,
+            correct);  // val subset correct too
 
   e.data = tmp.path() + "/other";
   auto refused = RunEval(e, world_);

@@ -62,19 +62,24 @@ TEST(SamplingTest, PermutationIsDeterministicAndComplete) {
 TEST(SamplingTest, CropAndAugmentDependOnlyOnTheKey) {
   const int mels = 8, frames = 100, crop = 20;
   std::vector<float> mel(mels * frames);
-  for (size_t i = 0; i < mel.size(); ++i) mel[i] = static_cast<float>(i % 97) - 50;
+  for (size_t i = 0; i < mel.size(); ++i)
+    mel[i] = static_cast<float>(i % 97) - 50;
   AugmentOptions aug;
   aug.freq_mask_width = 3;
   aug.time_mask_width = 5;
   std::vector<float> a(mels * crop), b(mels * crop), c(mels * crop);
-  CropAndAugment(mel.data(), mels, frames, crop, SampleKey(1, 2, 3), aug, a.data());
-  CropAndAugment(mel.data(), mels, frames, crop, SampleKey(1, 2, 3), aug, b.data());
-  CropAndAugment(mel.data(), mels, frames, crop, SampleKey(1, 2, 4), aug, c.data());
+  CropAndAugment(mel.data(), mels, frames, crop, SampleKey(1, 2, 3), aug,
+                 a.data());
+  CropAndAugment(mel.data(), mels, frames, crop, SampleKey(1, 2, 3), aug,
+                 b.data());
+  CropAndAugment(mel.data(), mels, frames, crop, SampleKey(1, 2, 4), aug,
+                 c.data());
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);
   // Without augmentation a crop is a plain window of the source.
   aug.enabled = false;
-  CropAndAugment(mel.data(), mels, frames, crop, SampleKey(9, 9, 9), aug, a.data());
+  CropAndAugment(mel.data(), mels, frames, crop, SampleKey(9, 9, 9), aug,
+                 a.data());
   bool found = false;
   for (int s = 0; s + crop <= frames && !found; ++s) {
     CopyWindow(mel.data(), mels, frames, s, crop, b.data());
@@ -87,12 +92,14 @@ TEST(SamplingTest, ShortTracksAreTiled) {
   std::vector<float> mel = {1, 2, 3, 10, 20, 30};  // 2 mels x 3 frames
   std::vector<float> out(2 * 7);
   CopyWindow(mel.data(), 2, 3, 0, 7, out.data());
-  EXPECT_EQ(out, (std::vector<float>{1, 2, 3, 1, 2, 3, 1, 10, 20, 30, 10, 20, 30, 10}));
+  EXPECT_EQ(out, (std::vector<float>{1, 2, 3, 1, 2, 3, 1, 10, 20, 30, 10, 20,
+                                     30, 10}));
 }
 
 TEST(SamplingTest, EvalWindowStarts) {
   EXPECT_EQ(EvalWindowStarts(100, 256, 128, 0), std::vector<int>{0});
-  EXPECT_EQ(EvalWindowStarts(600, 256, 128, 0), (std::vector<int>{0, 128, 256}));
+  EXPECT_EQ(EvalWindowStarts(600, 256, 128, 0),
+            (std::vector<int>{0, 128, 256}));
   const std::vector<int> capped = EvalWindowStarts(10000, 256, 128, 4);
   ASSERT_EQ(capped.size(), 4u);
   EXPECT_EQ(capped.front(), 0);
@@ -102,16 +109,20 @@ TEST(SamplingTest, EvalWindowStarts) {
 TEST(SvgPlotTest, ConfusionHasEveryCountAndLabel) {
   const std::string svg = ConfusionSvg("c", {{5, 1}, {2, 7}}, {"happy", "sad"});
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
-  for (const char* s : {">5<", ">1<", ">2<", ">7<", ">happy<", ">sad<", "</svg>"}) {
+  for (const char* s :
+       {">5<", ">1<", ">2<", ">7<", ">happy<", ">sad<", "</svg>"}) {
     EXPECT_NE(svg.find(s), std::string::npos) << s;
   }
 }
 
 TEST(SvgPlotTest, CurvesDrawOnePolylinePerCurve) {
-  const std::string svg = LearningCurvesSvg(
-      "t", {{"loss", {1.0, 0.5, 0.25}, "red", false}, {"f1", {0.2, 0.4, 0.8}, "blue", true}});
+  const std::string svg =
+      LearningCurvesSvg("t", {{"loss", {1.0, 0.5, 0.25}, "red", false},
+                              {"f1", {0.2, 0.4, 0.8}, "blue", true}});
   size_t n = 0;
-  for (size_t p = svg.find("<polyline"); p != std::string::npos; p = svg.find("<polyline", p + 1)) ++n;
+  for (size_t p = svg.find("<polyline"); p != std::string::npos;
+       p = svg.find("<polyline", p + 1))
+    ++n;
   EXPECT_EQ(n, 2u);
 }
 
