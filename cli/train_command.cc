@@ -50,7 +50,7 @@ int TrainMain(const std::vector<std::string>& args) {
       ("metrics-dir", po::value<std::string>(), "report folder (default: OUT without extension + .metrics)")
       ("checkpoint-dir", po::value<std::string>(), "checkpoint folder (default: OUT without extension + .ckpt)")
       ("resume", "continue from the last checkpoint")
-      ("val-fraction", po::value<double>()->default_value(0.1), "share of groups held out for validation (0 = none)")
+      ("val-fraction", po::value<double>()->default_value(0.1, "0.1"), "share of groups held out for validation (0 = none)")
       ("folds", po::value<int>()->default_value(0), "grouped k-fold cross-validation (mean and spread of every metric)")
       ("compare", po::value<std::string>(), "architectures compared on the same folds, e.g. cnn,rnn,crnn (needs --folds)")
       ("group-by", po::value<std::string>()->default_value("artist"), "CSV column naming each track's group (splits keep a group on one side)")
