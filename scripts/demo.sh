@@ -11,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-out/demo}
 scripts/install-deps.sh --music
-scripts/build.sh >/dev/null
+mkdir -p "$out"
+scripts/build.sh > "$out/build.log" 2>&1 || { tail -n 40 "$out/build.log"; exit 1; }
 mer=${BUILD_DIR:-build}/cli/mer
 music=$(ls -d /usr/share/games/wesnoth/*/data/core/music | head -n 1)
 model=${MER_MODEL:-$(ls models/*.merm 2>/dev/null | head -n 1 || true)}
@@ -37,10 +38,12 @@ for mood in happy tense sad calm; do
 done
 echo; echo "demo: 5 tracks nearest to valence 0.5, arousal 0.5 (mer query --near 0.5,0.5 --k 5)"
 "$mer" query --index "$index" --near 0.5,0.5 --k 5
-first=$("$mer" query --index "$index" --box -1,1,-1,1 --json | head -n 1 |
-        /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["track_id"])')
+# (No `| head` on mer's output: under pipefail its SIGPIPE would end the demo.)
+"$mer" query --index "$index" --box -1,1,-1,1 --json > "$out/box.jsonl"
+first=$(/usr/bin/python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["track_id"])' "$out/box.jsonl")
 echo; echo "demo: tracks that feel like $first (mer query --similar ... --k 5)"
 "$mer" query --index "$index" --similar "$first" --k 5
 echo; echo "demo: its timeline (mer query --track ...)"
-"$mer" query --index "$index" --track "$first" | head -n 16
+"$mer" query --index "$index" --track "$first" > "$out/track.txt"
+head -n 16 "$out/track.txt"
 echo; echo "demo: the index is in $index; try: $mer query --index $index --help"

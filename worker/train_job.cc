@@ -39,7 +39,6 @@ core::Status TrainJobOptions::Validate() const {
 
 namespace {
 
-double Nan() { return std::numeric_limits<double>::quiet_NaN(); }
 
 nlohmann::json Num(double v) {
   return std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
