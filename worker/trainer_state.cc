@@ -139,11 +139,29 @@ core::Status LoadCheckpoint(const std::string& bytes, nn::EmotionModel model,
     c10::IValue meta_value;
     archive.read("meta", meta_value);
     const nlohmann::json meta = nlohmann::json::parse(meta_value.toStringRef());
-    if (meta["options"] != ShapingOptions(options_json)) {
+    const nlohmann::json now = ShapingOptions(options_json);
+    if (meta["options"] != now) {
+      // Name only what differs, e.g. "epochs 2 -> 3".
+      std::string diff;
+      for (const auto& patch : nlohmann::json::diff(meta["options"], now)) {
+        std::string path = patch.value("path", "");
+        if (!path.empty() && path[0] == '/') path.erase(0, 1);
+        const nlohmann::json* old_value = nullptr;
+        try {
+          old_value = &meta["options"].at(nlohmann::json::json_pointer(
+              patch.value("path", "")));
+        } catch (const nlohmann::json::exception&) {
+        }
+        if (!diff.empty()) diff += ", ";
+        diff += path + " " + (old_value ? old_value->dump() : "(none)") +
+                " -> " + (patch.contains("value") ? patch["value"].dump()
+                                                   : "(none)");
+      }
       return core::Status::InvalidArgument(
           "checkpoint",
-          "it was made with other training options: " + meta["options"].dump() +
-              "; now: " + ShapingOptions(options_json).dump());
+          "it was made with other training options (" + diff +
+              "); resume with the same options, or start afresh without "
+              "--resume");
     }
     torch::serialize::InputArchive model_archive, optim_archive;
     archive.read("model", model_archive);
