@@ -2,9 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-
 #include "common/nn/metrics.h"
+#include "worker/metrics_json.h"
 #include "worker/training_data.h"
 
 namespace mer::worker {
@@ -15,12 +14,6 @@ core::Status EvalOptions::Validate() const {
   if (data.empty()) return core::Status::InvalidArgument("--data is required");
   return predict.predictor.Validate();
 }
-
-namespace {
-nlohmann::json Num(double v) {
-  return std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
-}
-}  // namespace
 
 core::Result<EvalReport> RunEval(const EvalOptions& options,
                                  comm::Communicator& comm) {
@@ -67,17 +60,7 @@ core::Result<EvalReport> RunEval(const EvalOptions& options,
   j["tracks"] = data.tracks().size();
   j["failed"] = data.failures().size();
   j["labels"] = manifest.label_names;
-  j["accuracy"] = r.accuracy;
-  j["macro_precision"] = r.macro_precision;
-  j["macro_recall"] = r.macro_recall;
-  j["macro_f1"] = r.macro_f1;
-  j["confusion"] = r.confusion;
-  for (int c = 0; c < k; ++c) {
-    j["per_class"][manifest.label_names[c]] = {{"precision", r.precision[c]},
-                                               {"recall", r.recall[c]},
-                                               {"f1", r.f1[c]},
-                                               {"support", r.support[c]}};
-  }
+  AddClassificationJson(r, manifest.label_names, &j);
   std::string& s = report.text;
   s += fmt::format("eval: {} on {} ({} tracks, {} failed)\n", options.model,
                    options.data, data.tracks().size(), data.failures().size());
@@ -101,12 +84,8 @@ core::Result<EvalReport> RunEval(const EvalOptions& options,
     s += "\n";
   }
   if (!tv.empty()) {
-    j["valence"] = {{"rmse", nn::Rmse(tv, pv)},
-                    {"r2", Num(nn::RSquared(tv, pv))},
-                    {"pearson", Num(nn::PearsonR(tv, pv))}};
-    j["arousal"] = {{"rmse", nn::Rmse(ta, pa)},
-                    {"r2", Num(nn::RSquared(ta, pa))},
-                    {"pearson", Num(nn::PearsonR(ta, pa))}};
+    j["valence"] = RegressionJson(tv, pv);
+    j["arousal"] = RegressionJson(ta, pa);
     s += fmt::format("\nvalence: RMSE {:.4f}  R2 {:.4f}  r {:.4f}\n",
                      nn::Rmse(tv, pv), nn::RSquared(tv, pv),
                      nn::PearsonR(tv, pv));

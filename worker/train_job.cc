@@ -10,6 +10,7 @@
 
 #include "common/nn/fold_statistics.h"
 #include "common/nn/metrics.h"
+#include "worker/metrics_json.h"
 #include "worker/svg_plot.h"
 
 namespace mer::worker {
@@ -40,10 +41,6 @@ core::Status TrainJobOptions::Validate() const {
 namespace {
 
 
-nlohmann::json Num(double v) {
-  return std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
-}
-
 // Metrics of track-level scores against the tracks' labels.
 nlohmann::json ScoreMetrics(const TrainingData& data, const TrackScores& s,
                             const std::vector<std::string>& names,
@@ -62,25 +59,11 @@ nlohmann::json ScoreMetrics(const TrainingData& data, const TrackScores& s,
   }
   const nn::ClassificationReport r =
       nn::EvaluateClassification(truth, nn::ArgmaxRows(s.probs, 4), 4);
-  nlohmann::json j = {{"tracks", s.tracks.size()},
-                      {"accuracy", r.accuracy},
-                      {"macro_precision", r.macro_precision},
-                      {"macro_recall", r.macro_recall},
-                      {"macro_f1", r.macro_f1},
-                      {"confusion", r.confusion}};
-  for (int c = 0; c < 4; ++c) {
-    j["per_class"][names[c]] = {{"precision", r.precision[c]},
-                                {"recall", r.recall[c]},
-                                {"f1", r.f1[c]},
-                                {"support", r.support[c]}};
-  }
+  nlohmann::json j = {{"tracks", s.tracks.size()}};
+  AddClassificationJson(r, names, &j);
   if (!tv.empty()) {
-    j["valence"] = {{"rmse", nn::Rmse(tv, pv)},
-                    {"r2", Num(nn::RSquared(tv, pv))},
-                    {"pearson", Num(nn::PearsonR(tv, pv))}};
-    j["arousal"] = {{"rmse", nn::Rmse(ta, pa)},
-                    {"r2", Num(nn::RSquared(ta, pa))},
-                    {"pearson", Num(nn::PearsonR(ta, pa))}};
+    j["valence"] = RegressionJson(tv, pv);
+    j["arousal"] = RegressionJson(ta, pa);
   }
   if (report_out) *report_out = r;
   return j;
