@@ -15,6 +15,28 @@
 namespace mer::worker {
 namespace fs = std::filesystem;
 
+namespace {
+
+// The ids and labels of a shard track or a labels-CSV row (both carry
+// track_id, group, path and optional quadrant / valence / arousal). A track
+// without a group is its own group.
+template <typename Labelled>
+TrainingTrack TrackOf(const Labelled& x) {
+  TrainingTrack t;
+  t.track_id = x.track_id;
+  t.group = x.group.empty() ? x.track_id : x.group;
+  t.path = x.path;
+  t.quadrant = x.quadrant ? static_cast<int>(*x.quadrant) : -1;
+  t.has_va = x.valence.has_value() && x.arousal.has_value();
+  if (t.has_va) {
+    t.valence = *x.valence;
+    t.arousal = *x.arousal;
+  }
+  return t;
+}
+
+}  // namespace
+
 void TrainingData::SetMeta(int n_mels, nlohmann::json front_end,
                            std::string digest) {
   n_mels_ = n_mels;
@@ -46,16 +68,7 @@ core::Result<TrainingData> TrainingData::FromShards(const std::string& dir) {
                data.shards_->front_end_digest());
   for (const auto& ref : data.shards_->tracks()) {
     const storage::ShardTrack& st = ref.track();
-    TrainingTrack t;
-    t.track_id = st.track_id;
-    t.group = st.group.empty() ? st.track_id : st.group;
-    t.path = st.path;
-    t.quadrant = st.quadrant ? static_cast<int>(*st.quadrant) : -1;
-    t.has_va = st.valence.has_value() && st.arousal.has_value();
-    if (t.has_va) {
-      t.valence = *st.valence;
-      t.arousal = *st.arousal;
-    }
+    TrainingTrack t = TrackOf(st);
     t.n_frames = st.n_frames;
     t.mel = ref.data();
     if (t.n_frames > 0) data.tracks_.push_back(std::move(t));
@@ -162,16 +175,7 @@ core::Result<TrainingData> TrainingData::FromLabels(
       data.failures_.push_back({lt.track_id, lt.path, reason});
       continue;
     }
-    TrainingTrack t;
-    t.track_id = lt.track_id;
-    t.group = lt.group.empty() ? lt.track_id : lt.group;
-    t.path = lt.path;
-    t.quadrant = lt.quadrant ? static_cast<int>(*lt.quadrant) : -1;
-    t.has_va = lt.valence.has_value() && lt.arousal.has_value();
-    if (t.has_va) {
-      t.valence = *lt.valence;
-      t.arousal = *lt.arousal;
-    }
+    TrainingTrack t = TrackOf(lt);
     t.n_frames = static_cast<int>(all_mels[i].size() / n_mels);
     data.owned_.push_back(std::move(all_mels[i]));
     t.mel = data.owned_.back().data();
