@@ -11,11 +11,16 @@
 #define MER_COMMON_COMM_MPI_CHECK_H_
 
 namespace mer::comm {
-// Prints "MPI error in <call> at file:line: <MPI_Error_string>" and calls
+// Prints "MPI error <code> in <call> at file:line: <MPI_Error_string>" and calls
 // MPI_Abort(MPI_COMM_WORLD, 1). Falls back to std::abort when MPI is not
 // initialised (or already finalised).
 [[noreturn]] void MpiCheckFailed(int code, const char* call, const char* file,
                                  int line);
+// Prints "[rN] LIBRARY error CODE in CALL at FILE:LINE: TEXT" and aborts the
+// whole job (MPI_Abort when MPI is up, else abort()): the one way a transport
+// fault (MPI, NCCL, CUDA) ends a run.
+[[noreturn]] void AbortJob(const char* library, int code, const char* text,
+                           const char* call, const char* file, int line);
 }  // namespace mer::comm
 
 #define MER_MPI_CHECK(call)                                                \

@@ -17,23 +17,6 @@ static_assert(NCCL_VERSION_CODE >= NCCL_VERSION(2, 10, 0),
 
 namespace mer::comm {
 
-namespace {
-[[noreturn]] void AbortJob(const char* library, int code, const char* text,
-                           const char* call, const char* file, int line) {
-  int initialized = 0;
-  int finalized = 0;
-  MPI_Initialized(&initialized);
-  MPI_Finalized(&finalized);
-  int rank = -1;
-  if (initialized && !finalized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  std::fprintf(stderr, "[r%d] %s error %d in %s at %s:%d: %s\n", rank, library,
-               code, call, file, line, text);
-  std::fflush(stderr);
-  if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, 1);
-  std::abort();
-}
-}  // namespace
-
 void NcclCheckFailed(ncclResult_t code, const char* call, const char* file,
                      int line) {
   AbortJob("NCCL", static_cast<int>(code), ncclGetErrorString(code), call, file,
