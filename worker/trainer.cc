@@ -11,6 +11,9 @@
 #include <sstream>
 
 #include "common/comm/gradient_reducer.h"
+#if MER_HAVE_NCCL
+#include "common/comm/nccl_reducer.h"
+#endif
 #include "common/nn/emotion_model.h"
 #include "common/nn/metrics.h"
 #include "common/nn/model_bundle.h"
@@ -134,7 +137,29 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
   torch::optim::AdamW optimizer(
       params,
       torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
-  comm::MpiGradientReducer reducer(&comm, comm::MpiGradientReducerOptions{});
+  // Gradients are averaged where they live: NCCL on the GPU when the build
+  // has it and the model is on a CUDA device (Horovod's split: MPI control
+  // plane, NCCL data plane), else MPI over host copies.
+  comm::MpiGradientReducer mpi_reducer(&comm,
+                                       comm::MpiGradientReducerOptions{});
+  comm::GradientReducer* reducer = &mpi_reducer;
+  bool device_reduce = false;
+#if MER_HAVE_NCCL
+  std::unique_ptr<comm::NcclCommunicator> nccl;
+  std::unique_ptr<comm::NcclGradientReducer> nccl_reducer;
+  if (device.is_cuda() && nranks > 1) {
+    MER_ASSIGN_OR_RETURN(nccl,
+                         comm::NcclCommunicator::Create(&comm, device.index()));
+    nccl_reducer = std::make_unique<comm::NcclGradientReducer>(nccl.get());
+    reducer = nccl_reducer.get();
+    device_reduce = true;
+  }
+#endif
+  if (rank == 0 && nranks > 1) {
+    spdlog::info("{}gradients averaged over {} ranks with {}",
+                 o.label.empty() ? "" : o.label + ": ", nranks,
+                 device_reduce ? "NCCL (device buffers)" : "MPI (host buffers)");
+  }
 
   nn::LossOptions loss_options;
   loss_options.label_smoothing = o.label_smoothing;
@@ -272,7 +297,17 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
         if (!p.mutable_grad().defined())
           p.mutable_grad() = torch::zeros_like(p);
       }
-      if (nranks > 1) {
+      if (nranks > 1 && device_reduce) {
+        // Device buffers in place; NCCL's stream follows LibTorch's
+        // default stream, and AverageInPlace synchronises before returning.
+        for (torch::Tensor& p : params) {
+          if (!p.grad().is_contiguous())
+            p.mutable_grad() = p.grad().contiguous();
+          spans.emplace_back(p.mutable_grad().data_ptr<float>(),
+                             static_cast<size_t>(p.grad().numel()));
+        }
+        MER_RETURN_IF_ERROR(reducer->AverageInPlace(spans));
+      } else if (nranks > 1) {
         for (torch::Tensor& p : params) {
           torch::Tensor g = p.grad().is_cpu()
                                 ? p.grad().contiguous()
@@ -281,7 +316,7 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
           spans.emplace_back(g.data_ptr<float>(),
                              static_cast<size_t>(g.numel()));
         }
-        MER_RETURN_IF_ERROR(reducer.AverageInPlace(spans));
+        MER_RETURN_IF_ERROR(reducer->AverageInPlace(spans));
         for (size_t i = 0; i < params.size(); ++i) {
           if (!params[i].grad().is_cpu() ||
               cpu_grads[i].data_ptr() != params[i].grad().data_ptr()) {
