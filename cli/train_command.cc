@@ -69,6 +69,8 @@ int TrainMain(const std::vector<std::string>& args) {
       ("cnn-dropout", po::value<float>(), "dropout after conv blocks")
       ("rnn-dropout", po::value<float>(), "dropout of the recurrent part")
       ("embedding-dim", po::value<int>(), "size of the embedding (0 = trunk output)")
+      ("input-pool", po::value<std::string>(), "average-pool the input by FREQ,TIME before the trunk, e.g. 2,2 (about 4x less compute)")
+      ("stats-dim", po::value<int>(), "features from per-band mean/std/|delta| statistics beside the trunk (0 = none)")
       ("input-norm", po::value<std::string>(), "affine or batchnorm");
   train.add_options()
       ("epochs", po::value<int>()->default_value(30), "epochs")
@@ -134,6 +136,9 @@ int TrainMain(const std::vector<std::string>& args) {
                       : nn::ModelConfig::Named(vm["arch"].as<std::string>());
   if (!config.ok()) return UsageError("train", config.status().message());
   t.model = *config;
+  // Frequency pools follow the data's bands and --input-pool: resolved by
+  // the trainer, not here for the default 96 (the paper's are fixed).
+  if (!paper) t.model.freq_pools.clear();
   if (vm["frames"].as<int>() > 0) t.model.n_frames = vm["frames"].as<int>();
   else if (!paper) t.model.n_frames = 0;  // the data's segment length
   if (vm.count("channels")) {
@@ -146,6 +151,17 @@ int TrainMain(const std::vector<std::string>& args) {
   if (vm.count("cnn-dropout")) t.model.cnn_dropout = vm["cnn-dropout"].as<float>();
   if (vm.count("rnn-dropout")) t.model.rnn_dropout = vm["rnn-dropout"].as<float>();
   if (vm.count("embedding-dim")) t.model.embedding_dim = vm["embedding-dim"].as<int>();
+  if (vm.count("stats-dim")) t.model.stats_dim = vm["stats-dim"].as<int>();
+  if (vm.count("input-pool")) {
+    auto pool = ParseInts("input-pool", vm["input-pool"].as<std::string>());
+    if (!pool.ok()) return UsageError("train", pool.status().message());
+    if (pool->size() != 2) {
+      return UsageError("train", "--input-pool '" + vm["input-pool"].as<std::string>() +
+                                     "': expected FREQ,TIME, e.g. 2,2");
+    }
+    t.model.input_freq_pool = (*pool)[0];
+    t.model.input_time_pool = (*pool)[1];
+  }
   if (vm.count("input-norm")) t.model.input_norm = vm["input-norm"].as<std::string>();
   t.epochs = vm["epochs"].as<int>();
   t.batch_size = vm["batch-size"].as<int>();

@@ -77,7 +77,7 @@ PcrnnImpl::PcrnnImpl(ModelConfig c) : EmotionModelImpl(c) {
   blocks_ = register_module("blocks", MakeConvStack(c));
   gru_ = register_module(
       "gru",
-      torch::nn::GRU(torch::nn::GRUOptions(c.n_mels, c.rnn_hidden)
+      torch::nn::GRU(torch::nn::GRUOptions(c.TrunkMels(), c.rnn_hidden)
                          .num_layers(c.rnn_layers)
                          .batch_first(true)
                          .dropout(c.rnn_layers > 1 ? c.rnn_dropout : 0.0)));

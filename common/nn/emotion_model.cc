@@ -17,6 +17,13 @@ EmotionModelImpl::EmotionModelImpl(ModelConfig resolved)
 }
 
 void EmotionModelImpl::RegisterHeads(int64_t trunk_dim) {
+  if (config_.stats_dim > 0) {
+    stats_bn_ = register_module("stats_bn",
+                                torch::nn::BatchNorm1d(3 * config_.n_mels));
+    stats_fc_ = register_module(
+        "stats_fc", torch::nn::Linear(3 * config_.n_mels, config_.stats_dim));
+    trunk_dim += config_.stats_dim;
+  }
   embedding_dim_ = trunk_dim;
   if (config_.embedding_dim > 0) {
     embed_ = register_module(
@@ -44,7 +51,24 @@ ModelOutput EmotionModelImpl::forward(const torch::Tensor& x) {
   torch::Tensor h = input_bn_
                         ? input_bn_->forward(x)
                         : (x + config_.input_offset) * config_.input_scale;
+  torch::Tensor stats;
+  if (stats_fc_) {
+    // Per band over the segment: mean, standard deviation, mean |delta|.
+    stats = torch::cat({h.mean(2), h.std(2, /*unbiased=*/false),
+                        (h.narrow(2, 1, h.size(2) - 1) -
+                         h.narrow(2, 0, h.size(2) - 1))
+                            .abs()
+                            .mean(2)},
+                       1);
+    stats = torch::elu(stats_fc_->forward(stats_bn_->forward(stats)));
+  }
+  if (config_.input_freq_pool > 1 || config_.input_time_pool > 1) {
+    h = torch::avg_pool2d(h.unsqueeze(1), {config_.input_freq_pool,
+                                           config_.input_time_pool})
+            .squeeze(1);
+  }
   h = Trunk(h);
+  if (stats.defined()) h = torch::cat({h, stats}, 1);
   if (embed_) h = torch::elu(embed_->forward(h));
   ModelOutput out;
   out.embedding = h;

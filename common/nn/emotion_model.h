@@ -9,7 +9,7 @@
 // never look at the architecture. Registered module names are stable (they
 // are the keys of saved weights): "input_bn" (batchnorm input only), the
 // trunk's ("blocks", "gru", "cnn", "lstm", "att_hidden", "att_score"), then
-// "embed" (embedding_dim > 0), "quadrant_head", "va_head", "tag_head"
+// "stats_bn", "stats_fc" (stats_dim > 0), "embed" (embedding_dim > 0), "quadrant_head", "va_head", "tag_head"
 // (num_tags > 0).
 //
 // Ownership: EmotionModel is a torch::nn::ModuleHolder (a shared pointer).
@@ -60,6 +60,8 @@ class EmotionModelImpl : public torch::nn::Module {
   ModelConfig config_;
   int64_t embedding_dim_ = 0;
   torch::nn::BatchNorm1d input_bn_{nullptr};
+  torch::nn::BatchNorm1d stats_bn_{nullptr};
+  torch::nn::Linear stats_fc_{nullptr};
   torch::nn::Linear embed_{nullptr};
   torch::nn::Linear quadrant_head_{nullptr};
   torch::nn::Linear va_head_{nullptr};

@@ -121,13 +121,13 @@ ModelConfig ModelConfig::Resolved() const {
     c.channels.clear();
   }
   const int blocks = static_cast<int>(c.channels.size());
-  if (c.freq_pools.empty() && blocks > 0 && c.n_mels > 0) {
+  if (c.freq_pools.empty() && blocks > 0 && c.TrunkMels() > 0) {
     if (c.arch == "crnn") {
-      c.freq_pools = CollapsingPools(c.n_mels, blocks);
+      c.freq_pools = CollapsingPools(c.TrunkMels(), blocks);
     } else if (c.arch == "attn-lstm") {
-      c.freq_pools = HalvingPools(c.n_mels, blocks, 4);
+      c.freq_pools = HalvingPools(c.TrunkMels(), blocks, 4);
     } else {
-      c.freq_pools = HalvingPools(c.n_mels, blocks, 2);
+      c.freq_pools = HalvingPools(c.TrunkMels(), blocks, 2);
     }
   }
   if (c.time_pools.empty() && blocks > 0) c.time_pools.assign(blocks, 2);
@@ -151,6 +151,10 @@ Status ModelConfig::Validate() const {
                "unknown; expected cnn, rnn, crnn, pcrnn or attn-lstm");
   }
   if (n_mels < 1) return bad("n_mels", "must be >= 1");
+  if (input_freq_pool < 1 || input_freq_pool > n_mels) {
+    return bad("input_freq_pool", "must be in [1, n_mels]");
+  }
+  if (input_time_pool < 1) return bad("input_time_pool", "must be >= 1");
   if (input_norm != "affine" && input_norm != "batchnorm") {
     return bad("input_norm '" + input_norm + "'",
                "expected affine or batchnorm");
@@ -175,15 +179,17 @@ Status ModelConfig::Validate() const {
         return bad("freq_pools/time_pools", "every entry must be >= 1");
       }
     }
-    const int rows = FloorChain(n_mels, r.freq_pools);
+    // The trunk's bands: n_mels, or fewer after input_freq_pool.
+    const int mels = r.TrunkMels();
+    const int rows = FloorChain(mels, r.freq_pools);
     if (arch == "crnn" && rows != 1) {
       return bad("freq_pools",
-                 "crnn pools must take n_mels=" + std::to_string(n_mels) +
-                     " to 1 row, they leave " + std::to_string(rows));
+                 "crnn pools must take the trunk's " + std::to_string(mels) +
+                     " bands to 1 row, they leave " + std::to_string(rows));
     }
     if (rows < 1) {
-      return bad("freq_pools",
-                 "pool n_mels=" + std::to_string(n_mels) + " below 1 row");
+      return bad("freq_pools", "pool the trunk's " + std::to_string(mels) +
+                                   " bands below 1 row");
     }
   }
   if (cnn_dropout < 0 || cnn_dropout >= 1) {
@@ -200,6 +206,7 @@ Status ModelConfig::Validate() const {
   if (arch == "attn-lstm" && attention_dim < 1) {
     return bad("attention_dim", "must be >= 1");
   }
+  if (stats_dim < 0) return bad("stats_dim", "must be >= 0");
   if (embedding_dim < 0) return bad("embedding_dim", "must be >= 0");
   if (num_quadrants < 2) return bad("num_quadrants", "must be >= 2");
   if (num_tags < 0) return bad("num_tags", "must be >= 0");
@@ -216,17 +223,22 @@ int ModelConfig::MinFrames() const {
   int min_frames = 1;
   if (UsesConv(r)) min_frames = std::max(min_frames, Product(r.time_pools));
   if (ReadsFrames(r)) min_frames = std::max(min_frames, r.rnn_time_pool);
+  min_frames *= r.input_time_pool;
+  if (r.stats_dim > 0) min_frames = std::max(min_frames, 2);  // one delta
   return min_frames;
 }
 
 int ModelConfig::EmbeddingDim() const {
   if (embedding_dim > 0) return embedding_dim;
   const ModelConfig r = Resolved();
-  if (r.arch == "cnn") return r.channels.empty() ? 0 : r.channels.back();
-  if (r.arch == "pcrnn") {
-    return (r.channels.empty() ? 0 : r.channels.back()) + r.rnn_hidden;
+  if (r.arch == "cnn") {
+    return (r.channels.empty() ? 0 : r.channels.back()) + r.stats_dim;
   }
-  return r.rnn_hidden;
+  if (r.arch == "pcrnn") {
+    return (r.channels.empty() ? 0 : r.channels.back()) + r.rnn_hidden +
+           r.stats_dim;
+  }
+  return r.rnn_hidden + r.stats_dim;
 }
 
 nlohmann::json ModelConfig::ToJson() const {
@@ -237,6 +249,8 @@ nlohmann::json ModelConfig::ToJson() const {
       {"input_norm", input_norm},
       {"input_offset", input_offset},
       {"input_scale", input_scale},
+      {"input_freq_pool", input_freq_pool},
+      {"input_time_pool", input_time_pool},
       {"channels", channels},
       {"freq_pools", freq_pools},
       {"time_pools", time_pools},
@@ -247,6 +261,7 @@ nlohmann::json ModelConfig::ToJson() const {
       {"rnn_time_pool", rnn_time_pool},
       {"attn_conv_front", attn_conv_front},
       {"attention_dim", attention_dim},
+      {"stats_dim", stats_dim},
       {"embedding_dim", embedding_dim},
       {"num_quadrants", num_quadrants},
       {"num_tags", num_tags},
@@ -262,7 +277,8 @@ Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
       "input_offset",  "input_scale",   "channels",        "freq_pools",
       "time_pools",    "cnn_dropout",   "rnn_hidden",      "rnn_layers",
       "rnn_dropout",   "rnn_time_pool", "attn_conv_front", "attention_dim",
-      "embedding_dim", "num_quadrants", "num_tags"};
+      "embedding_dim", "num_quadrants", "num_tags",      "stats_dim",
+      "input_freq_pool", "input_time_pool"};
   for (const auto& [key, value] : j.items()) {
     if (!kKeys.count(key)) {
       return Status::InvalidArgument("model config",
@@ -280,6 +296,8 @@ Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
     get("input_norm", c.input_norm);
     get("input_offset", c.input_offset);
     get("input_scale", c.input_scale);
+    get("input_freq_pool", c.input_freq_pool);
+    get("input_time_pool", c.input_time_pool);
     get("channels", c.channels);
     get("freq_pools", c.freq_pools);
     get("time_pools", c.time_pools);
@@ -290,6 +308,7 @@ Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
     get("rnn_time_pool", c.rnn_time_pool);
     get("attn_conv_front", c.attn_conv_front);
     get("attention_dim", c.attention_dim);
+    get("stats_dim", c.stats_dim);
     get("embedding_dim", c.embedding_dim);
     get("num_quadrants", c.num_quadrants);
     get("num_tags", c.num_tags);

@@ -53,6 +53,14 @@ struct ModelConfig {
   float input_offset = 40.0f;  // Default: 40.
   float input_scale = 0.025f;  // Default: 1/40.
 
+  // Average pooling of the normalised input before the trunk, along
+  // frequency and time: {2, 2} gives the trunk 48 bands x 32 ms frames of a
+  // 96-band, 16 ms front end, for about a quarter of the compute. The
+  // statistics branch (stats_dim) still reads the full input. Default: 1, 1
+  // (none).
+  int input_freq_pool = 1;
+  int input_time_pool = 1;
+
   // Output channels of each conv block (cnn: 5 blocks, crnn: 4, pcrnn's CNN
   // branch: 4, attn-lstm's conv front: 2). Empty: the arch's default.
   std::vector<int> channels;
@@ -78,9 +86,18 @@ struct ModelConfig {
   // attn-lstm only: hidden size of the attention scorer. Default: 32.
   int attention_dim = 32;
 
+  // Segment statistics beside the trunk: > 0 adds a branch that takes each
+  // mel band's mean, standard deviation and mean |frame-to-frame change| over
+  // the segment (the classic timbre/dynamics summary), batch-normalises them
+  // and projects them (Linear + ELU) to this many features, concatenated to
+  // the trunk's output. Gives every architecture the summary statistics a
+  // classic SVM uses, next to what it learns. 0: no branch. Default: 0.
+  int stats_dim = 0;
+
   // Size of the embedding (the activation before the heads). 0: the trunk's
-  // output is the embedding (crnn: rnn_hidden). > 0: a Linear + ELU projects
-  // the trunk's output to this size. Default: 0.
+  // output (with the statistics branch, if any) is the embedding (crnn:
+  // rnn_hidden + stats_dim). > 0: a Linear + ELU projects it to this size.
+  // Default: 0.
   int embedding_dim = 0;
   // Classes of the quadrant head. Default: 4 (happy, tense, sad, calm).
   int num_quadrants = 4;
@@ -103,6 +120,8 @@ struct ModelConfig {
 
   // Smallest frame count forward accepts (resolved config).
   int MinFrames() const;
+  // Mel bands the trunk sees: n_mels / input_freq_pool.
+  int TrunkMels() const { return n_mels / input_freq_pool; }
   // Size of the embedding the model produces (resolved config).
   int EmbeddingDim() const;
 

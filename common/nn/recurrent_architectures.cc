@@ -17,7 +17,7 @@ int FloorChain(int size, const std::vector<int>& pools) {
 RnnImpl::RnnImpl(ModelConfig c) : EmotionModelImpl(c) {
   gru_ = register_module(
       "gru",
-      torch::nn::GRU(torch::nn::GRUOptions(c.n_mels, c.rnn_hidden)
+      torch::nn::GRU(torch::nn::GRUOptions(c.TrunkMels(), c.rnn_hidden)
                          .num_layers(c.rnn_layers)
                          .batch_first(true)
                          .dropout(c.rnn_layers > 1 ? c.rnn_dropout : 0.0)));
@@ -33,10 +33,10 @@ torch::Tensor RnnImpl::Trunk(const torch::Tensor& x) {
 }
 
 AttnLstmImpl::AttnLstmImpl(ModelConfig c) : EmotionModelImpl(c) {
-  int input_size = c.n_mels;
+  int input_size = c.TrunkMels();
   if (!c.channels.empty()) {
     blocks_ = register_module("blocks", MakeConvStack(c));
-    input_size = c.channels.back() * FloorChain(c.n_mels, c.freq_pools);
+    input_size = c.channels.back() * FloorChain(c.TrunkMels(), c.freq_pools);
   }
   lstm_ = register_module(
       "lstm",

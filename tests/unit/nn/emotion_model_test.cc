@@ -183,5 +183,61 @@ TEST(ModelLossTest, GradientsReachEveryParameter) {
   }
 }
 
+TEST(EmotionModelTest, InputPoolEveryArch) {
+  for (const std::string& arch : ArchNames()) {
+    torch::manual_seed(5);
+    ModelConfig c = ModelConfig::ForArch(arch);
+    c.input_freq_pool = 2;
+    c.input_time_pool = 2;
+    c.freq_pools.clear();  // re-resolved for the trunk's 48 bands
+    auto model = MakeModel(c);
+    ASSERT_TRUE(model.ok()) << arch << ": " << model.status().ToString();
+    (*model)->eval();
+    torch::NoGradGuard no_grad;
+    const ModelOutput y = (*model)->forward(torch::randn({2, 96, 256}) * 20 - 40);
+    EXPECT_EQ(y.quadrant_logits.sizes(), (torch::IntArrayRef{2, 4})) << arch;
+    EXPECT_EQ(y.embedding.size(1), c.EmbeddingDim()) << arch;
+  }
+}
+
+TEST(EmotionModelTest, StatsBranchSeesBandStatisticsAndTrains) {
+  torch::manual_seed(4);
+  ModelConfig c;
+  c.n_mels = 32;
+  c.n_frames = 64;
+  c.channels = {4, 8, 8, 8};
+  c.rnn_hidden = 8;
+  c.stats_dim = 6;
+  auto model = MakeModel(c);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const torch::Tensor x = torch::randn({4, 32, 64}) * 10 - 40;
+  ModelOutput y = (*model)->forward(x);
+  EXPECT_EQ(y.embedding.size(1), 8 + 6);
+  LossTargets t;
+  t.quadrant = torch::tensor({0, 1, 2, 3}, torch::kLong);
+  ModelLoss(y, t, LossOptions()).total.backward();
+  bool saw_stats = false;
+  for (const auto& p : (*model)->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    if (p.key().rfind("stats_fc", 0) == 0) {
+      saw_stats = true;
+      EXPECT_GT(p.value().grad().abs().sum().item<float>(), 0.0f) << p.key();
+    }
+  }
+  EXPECT_TRUE(saw_stats);
+
+  // A level shift of one band moves that band's mean: the branch's
+  // features (the last stats_dim of the embedding) follow it.
+  (*model)->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor a = (*model)->forward(x).embedding;
+  torch::Tensor shifted = x.clone();
+  shifted.select(1, 3).add_(12.0f);
+  const torch::Tensor b = (*model)->forward(shifted).embedding;
+  EXPECT_GT((a.narrow(1, 8, 6) - b.narrow(1, 8, 6)).abs().max().item<float>(),
+            1e-4f);
+  EXPECT_GE(c.MinFrames(), 2);
+}
+
 }  // namespace
 }  // namespace mer::nn

@@ -83,6 +83,52 @@ TEST(ModelConfigTest, EmbeddingDimPerArch) {
   ModelConfig c;
   c.embedding_dim = 32;
   EXPECT_EQ(c.EmbeddingDim(), 32);
+  // The statistics branch widens the trunk's output unless projected.
+  ModelConfig s = ModelConfig::ForArch("crnn");
+  s.stats_dim = 16;
+  EXPECT_EQ(s.EmbeddingDim(), 64 + 16);
+  s.arch = "cnn";
+  EXPECT_EQ(s.EmbeddingDim(), 128 + 16);
+  s.embedding_dim = 24;
+  EXPECT_EQ(s.EmbeddingDim(), 24);
+  s.stats_dim = -1;
+  EXPECT_FALSE(s.Validate().ok());
+}
+
+TEST(ModelConfigTest, InputPoolShrinksTheTrunksView) {
+  ModelConfig c = ModelConfig::ForArch("crnn");
+  c.input_freq_pool = 2;
+  c.input_time_pool = 2;
+  // Pools resolved for 96 bands leave 0 rows of 48: refused, then re-resolved.
+  EXPECT_FALSE(c.Validate().ok());
+  c.freq_pools.clear();
+  ASSERT_TRUE(c.Validate().ok()) << c.Validate().ToString();
+  EXPECT_EQ(c.TrunkMels(), 48);
+  // The crnn's pools collapse the 48 pooled bands, not the 96 input bands.
+  int rows = 48;
+  for (int f : c.Resolved().freq_pools) rows /= f;
+  EXPECT_EQ(rows, 1);
+  EXPECT_EQ(c.MinFrames(), 2 * 16);  // 4 time pools of 2, after a pool of 2
+  auto back = ModelConfig::FromJson(c.ToJson());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, c);
+  c.input_time_pool = 0;
+  EXPECT_FALSE(c.Validate().ok());
+}
+
+TEST(ModelConfigTest, StatsDimRoundTripsAndDefaultsOff) {
+  EXPECT_EQ(ModelConfig().stats_dim, 0);
+  ModelConfig c;
+  c.stats_dim = 32;
+  auto back = ModelConfig::FromJson(c.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->stats_dim, 32);
+  // A manifest written before the field existed still loads, without it.
+  nlohmann::json old = ModelConfig().ToJson();
+  old.erase("stats_dim");
+  auto legacy = ModelConfig::FromJson(old);
+  ASSERT_TRUE(legacy.ok());
+  EXPECT_EQ(legacy->stats_dim, 0);
 }
 
 }  // namespace
