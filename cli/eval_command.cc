@@ -16,6 +16,7 @@ int EvalMain(const std::vector<std::string>& args) {
       ("model,m", po::value<std::string>(), "model bundle (.merm)")
       ("data", po::value<std::string>(), "labels CSV (decoded with the model's front end) or feature-shard folder")
       ("va-scale", po::value<std::string>()->default_value("-1..1"), "scale of valence/arousal columns: -1..1 or 1-9")
+      ("tags-column", po::value<std::string>()->default_value("tags"), "CSV column of ';'-separated tag names")
       ("threads", po::value<int>()->default_value(0), "decode threads (0 = all cores)")
       ("torch-threads", po::value<int>()->default_value(0), "LibTorch threads (0 = its default)")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")
@@ -28,9 +29,11 @@ int EvalMain(const std::vector<std::string>& args) {
     PrintHelp("eval", "--model MODEL.merm --data LABELS.csv [--json]",
               "Evaluates a model on a labelled set: accuracy, macro and per-class "
               "precision/recall/F1,\nconfusion matrix; RMSE, R2 and Pearson r when "
-              "the set has valence/arousal labels.\nTracks are scored whole (mean "
-              "over their windows). Shards made with another front-end\npreset "
-              "than the model's are refused.",
+              "the set has valence/arousal labels;\nper-tag and macro ROC-AUC and "
+              "PR-AUC when the model has a tag head and the set has tags\n(the "
+              "model's tags missing from the set are skipped, with a note).\n"
+              "Tracks are scored whole (mean over their windows). Shards made "
+              "with another front-end\npreset than the model's are refused.",
               desc);
     return kExitOk;
   }
@@ -41,6 +44,7 @@ int EvalMain(const std::vector<std::string>& args) {
   auto scale = core::ParseVaScale(vm["va-scale"].as<std::string>());
   if (!scale.ok()) return UsageError("eval", scale.status().message());
   o.labels.va_scale = *scale;
+  o.labels.tags_column = vm["tags-column"].as<std::string>();
   o.threads = vm["threads"].as<int>();
   o.predict.predictor.num_threads = vm["torch-threads"].as<int>();
   o.predict.predictor.device = vm["device"].as<std::string>();

@@ -18,6 +18,7 @@ int ExtractMain(const std::vector<std::string>& args) {
       ("out,o", po::value<std::string>(), "output folder for the shards")
       ("va-scale", po::value<std::string>()->default_value("-1..1"), "scale of valence/arousal columns: -1..1 or 1-9")
       ("group-by", po::value<std::string>()->default_value("artist"), "CSV column naming each track's group")
+      ("tags-column", po::value<std::string>()->default_value("tags"), "CSV column of ';'-separated tag names (stored in the shards when present)")
       ("threads", po::value<int>()->default_value(0), "decode threads per rank (0 = cores / ranks)")
       ("max-seconds", po::value<double>()->default_value(0), "decode at most this much of each track (0 = all)")
       ("min-seconds", po::value<double>()->default_value(1.0), "tracks shorter than this fail")
@@ -45,6 +46,7 @@ int ExtractMain(const std::vector<std::string>& args) {
   if (!scale.ok()) return UsageError("extract", scale.status().message());
   o.labels.va_scale = *scale;
   o.labels.group_by = vm["group-by"].as<std::string>();
+  o.labels.tags_column = vm["tags-column"].as<std::string>();
   o.threads = vm["threads"].as<int>();
   o.track.max_seconds = vm["max-seconds"].as<double>();
   o.track.min_seconds = vm["min-seconds"].as<double>();

@@ -1,5 +1,5 @@
 // mer predict --model M FILE...: one JSON line per file (quadrant,
-// probabilities, valence, arousal, their spread, timeline), or the file's
+// probabilities, valence, arousal, their spread, timeline, tags), or the file's
 // error; exit status 1 when any file failed (worker/track_predictor.h).
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -28,7 +28,8 @@ int PredictMain(const std::vector<std::string>& args) {
               "Predicts the emotion of each audio file (any format FFmpeg decodes): "
               "one JSON line per\nfile with quadrant, probabilities, valence and "
               "arousal (mean and spread over the track)\nand the timeline "
-              "[start_seconds, valence, arousal] per window. A file that fails "
+              "[start_seconds, valence, arousal] per window (and \"tags\": {name: p} "
+              "for a model\nwith a tag head). A file that fails "
               "prints\n{\"path\", \"error\"}; the others still print and the exit "
               "status is 1.",
               desc);

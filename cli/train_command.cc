@@ -55,6 +55,7 @@ int TrainMain(const std::vector<std::string>& args) {
       ("compare", po::value<std::string>(), "architectures compared on the same folds, e.g. cnn,rnn,crnn (needs --folds)")
       ("group-by", po::value<std::string>()->default_value("artist"), "CSV column naming each track's group (splits keep a group on one side)")
       ("va-scale", po::value<std::string>()->default_value("-1..1"), "scale of valence/arousal columns in a CSV: -1..1 or 1-9")
+      ("tags-column", po::value<std::string>()->default_value("tags"), "CSV column of ';'-separated tag names")
       ("split-seed", po::value<uint64_t>()->default_value(0), "seed of the splits (0 = --seed)")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda (rank binds GPU local_rank % count)")
       ("threads", po::value<int>()->default_value(0), "torch threads per rank (0 = LibTorch's default)")
@@ -83,6 +84,8 @@ int TrainMain(const std::vector<std::string>& args) {
       ("class-weights", "inverse-frequency class weights in the cross-entropy")
       ("label-smoothing", po::value<float>()->default_value(0.0f), "label smoothing")
       ("va-weight", po::value<float>()->default_value(0.5f), "weight of the valence/arousal loss")
+      ("tags", "train the tag head (sigmoid + BCE, per-tag positive weights) on the data's tags")
+      ("tag-weight", po::value<float>()->default_value(1.0f), "weight of the tag loss (needs --tags)")
       ("no-augment", "no gain or SpecAugment masks (random crops stay)")
       ("aug-gain-db", po::value<float>()->default_value(6.0f), "random gain range (+- dB)")
       ("aug-freq-mask", po::value<int>()->default_value(12), "max width of the frequency mask (bands; 0 = none)")
@@ -98,9 +101,11 @@ int TrainMain(const std::vector<std::string>& args) {
   if (!parsed) return kExitUsage;
   if (parsed->help) {
     PrintHelp("train", "--data SHARDS|LABELS.csv --out MODEL.merm [OPTIONS]",
-              "Trains an emotion model (quadrant + valence/arousal heads) on "
-              "log-mel feature shards or a\nlabels CSV. Validation splits and "
-              "folds are grouped (--group-by): no group on both sides.\nUnder "
+              "Trains an emotion model (quadrant + valence/arousal heads; with "
+              "--tags a tag head) on\nlog-mel feature shards or a labels CSV "
+              "(tags: a 'tags' column of ';'-separated names).\nValidation "
+              "splits and folds are grouped (--group-by): no group on both "
+              "sides.\nUnder "
               "mpirun the job is data-parallel (N ranks x batch b == 1 rank x "
               "batch N*b). A checkpoint\nis written every epoch; --resume "
               "continues exactly. --preset paper2019 also selects the seed\n"
@@ -109,6 +114,7 @@ int TrainMain(const std::vector<std::string>& args) {
               "Examples:\n  mer extract --data ../shared/data/4q-dev/labels.csv --out shards\n"
               "  mer train --data shards --out models/my.merm --epochs 30\n"
               "  mer train --data shards --folds 10 --compare cnn,rnn,crnn\n"
+              "  mer train --data labels.csv --tags-column moods --tags --out m.merm\n"
               "  mpirun -np 2 mer train --data shards --out m.merm\n");
     return kExitOk;
   }
@@ -125,6 +131,7 @@ int TrainMain(const std::vector<std::string>& args) {
   if (!scale.ok()) return UsageError("train", scale.status().message());
   o.source.labels.va_scale = *scale;
   o.source.labels.group_by = vm["group-by"].as<std::string>();
+  o.source.labels.tags_column = vm["tags-column"].as<std::string>();
   o.source.progress = !vm.count("no-progress");
   auto fe = FrontEndFromArgs(vm);
   if (!fe.ok()) return UsageError("train", fe.status().message());
@@ -180,6 +187,10 @@ int TrainMain(const std::vector<std::string>& args) {
   t.class_weights = vm.count("class-weights") > 0;
   t.label_smoothing = vm["label-smoothing"].as<float>();
   t.va_weight = vm["va-weight"].as<float>();
+  t.tags = vm.count("tags") > 0;
+  t.tag_weight = vm["tag-weight"].as<float>();
+  if (!t.tags && !vm["tag-weight"].defaulted())
+    return UsageError("train", "--tag-weight needs --tags");
   t.augment.enabled = !vm.count("no-augment");
   t.augment.gain_db = vm["aug-gain-db"].as<float>();
   t.augment.freq_mask_width = vm["aug-freq-mask"].as<int>();

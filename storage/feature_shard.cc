@@ -44,13 +44,15 @@ std::string ShardPath(const std::string& dir, int part, int parts) {
 
 core::Result<std::unique_ptr<FeatureShardWriter>> FeatureShardWriter::Create(
     const std::string& path, int n_mels, const nlohmann::json& front_end,
-    const std::string& front_end_digest) {
+    const std::string& front_end_digest,
+    std::optional<std::vector<std::string>> tag_names) {
   std::unique_ptr<FeatureShardWriter> w(new FeatureShardWriter());
   w->path_ = path;
   w->tmp_path_ = path + ".tmp";
   w->n_mels_ = n_mels;
   w->front_end_ = front_end;
   w->digest_ = front_end_digest;
+  w->tag_names_ = std::move(tag_names);
   w->out_.open(w->tmp_path_, std::ios::binary | std::ios::trunc);
   if (!w->out_) return core::Status::IOError(w->tmp_path_, std::strerror(errno));
   Header h{};
@@ -68,6 +70,19 @@ FeatureShardWriter::~FeatureShardWriter() {
 core::Status FeatureShardWriter::Add(ShardTrack track, const float* mel,
                                      int n_frames) {
   MER_CHECK(!finished_);
+  if (tag_names_) {
+    for (const std::string& tag : track.tags) {
+      if (!std::binary_search(tag_names_->begin(), tag_names_->end(), tag)) {
+        return core::Status::InvalidArgument(
+            path_, "track " + track.track_id + ": tag '" + tag +
+                       "' is not among the shard's tag names");
+      }
+    }
+  } else if (!track.tags.empty()) {
+    return core::Status::InvalidArgument(
+        path_, "track " + track.track_id +
+                   " has tags but the shard was created without tag names");
+  }
   track.offset = total_frames_ * static_cast<uint64_t>(n_mels_);
   track.n_frames = n_frames;
   out_.write(reinterpret_cast<const char*>(mel),
@@ -83,17 +98,21 @@ core::Status FeatureShardWriter::Finish() {
   index["format"] = kFormat;
   index["front_end"] = front_end_;
   index["front_end_digest"] = digest_;
+  if (tag_names_) index["tag_names"] = *tag_names_;
   nlohmann::json tracks = nlohmann::json::array();
   for (const auto& t : tracks_) {
-    tracks.push_back({{"track_id", t.track_id},
-                      {"group", t.group},
-                      {"path", t.path},
-                      {"quadrant", t.quadrant ? static_cast<int>(*t.quadrant) : -1},
-                      {"valence", OptionalFloat(t.valence)},
-                      {"arousal", OptionalFloat(t.arousal)},
-                      {"offset", t.offset},
-                      {"n_frames", t.n_frames},
-                      {"seconds", t.seconds}});
+    nlohmann::json j = {
+        {"track_id", t.track_id},
+        {"group", t.group},
+        {"path", t.path},
+        {"quadrant", t.quadrant ? static_cast<int>(*t.quadrant) : -1},
+        {"valence", OptionalFloat(t.valence)},
+        {"arousal", OptionalFloat(t.arousal)},
+        {"offset", t.offset},
+        {"n_frames", t.n_frames},
+        {"seconds", t.seconds}};
+    if (tag_names_) j["tags"] = t.tags;
+    tracks.push_back(std::move(j));
   }
   index["tracks"] = std::move(tracks);
   const std::string text = index.dump();
@@ -162,6 +181,13 @@ core::Result<std::unique_ptr<FeatureShard>> FeatureShard::Open(
   try {
     s->front_end_ = index.at("front_end");
     s->digest_ = index.at("front_end_digest").get<std::string>();
+    s->has_tags_ = index.contains("tag_names");
+    if (s->has_tags_) {
+      s->tag_names_ = index.at("tag_names").get<std::vector<std::string>>();
+      if (!std::is_sorted(s->tag_names_.begin(), s->tag_names_.end())) {
+        return core::Status::Corruption(path, "tag names are not sorted");
+      }
+    }
     for (const auto& t : index.at("tracks")) {
       ShardTrack st;
       st.track_id = t.at("track_id").get<std::string>();
@@ -174,6 +200,17 @@ core::Result<std::unique_ptr<FeatureShard>> FeatureShard::Open(
       st.offset = t.at("offset").get<uint64_t>();
       st.n_frames = t.at("n_frames").get<int>();
       st.seconds = t.at("seconds").get<double>();
+      if (s->has_tags_) {
+        st.tags = t.at("tags").get<std::vector<std::string>>();
+        for (const std::string& tag : st.tags) {
+          if (!std::binary_search(s->tag_names_.begin(), s->tag_names_.end(),
+                                  tag)) {
+            return core::Status::Corruption(
+                path, "track " + st.track_id + ": tag '" + tag +
+                          "' is not among the shard's tag names");
+          }
+        }
+      }
       if (st.offset + uint64_t(st.n_frames) * h.n_mels >
           h.total_frames * h.n_mels) {
         return core::Status::Corruption(path, "track " + st.track_id +
@@ -214,6 +251,13 @@ core::Result<FeatureDataset> FeatureDataset::Open(const std::string& dir) {
           p, "front end " + shard->front_end_digest() + " differs from " +
                  ds.shards_.front()->front_end_digest() + " of " +
                  ds.shards_.front()->path());
+    }
+    if (!ds.shards_.empty() &&
+        shard->has_tags() != ds.shards_.front()->has_tags()) {
+      return core::Status::InvalidArgument(
+          p, std::string(shard->has_tags() ? "has" : "has no") +
+                 " tag labels, unlike " + ds.shards_.front()->path() +
+                 " (shards of one extraction all have tags or none)");
     }
     ds.shards_.push_back(std::move(shard));
   }

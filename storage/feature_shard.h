@@ -22,6 +22,11 @@
 //                 "group", "path", "quadrant" (0..3 or -1), "valence",
 //                 "arousal" (null when unknown), "offset" (in floats),
 //                 "n_frames", "seconds"}]}
+//                 When the labelled set has tags (a tags column), the index
+//                 also holds "tag_names" (the set's sorted tag names) and
+//                 every track a "tags" list (sorted names, [] for none);
+//                 without tags both keys are absent. Optional keys, so the
+//                 format stays 1.
 // Writers create "<name>.tmp" and rename it when Finish() succeeds: a shard
 // that exists is complete.
 #ifndef MER_STORAGE_FEATURE_SHARD_H_
@@ -47,6 +52,7 @@ struct ShardTrack {
   std::optional<core::Quadrant> quadrant;
   std::optional<float> valence;
   std::optional<float> arousal;
+  std::vector<std::string> tags;  // sorted; only in a shard with tags
   uint64_t offset = 0;   // first float of this track in the data section
   int n_frames = 0;
   double seconds = 0;
@@ -56,9 +62,12 @@ struct ShardTrack {
 class FeatureShardWriter {
  public:
   // `front_end` is FrontEndParams::ToJson() of the features written.
+  // `tag_names`: the labelled set's tags when it has a tags column (each
+  // track's tags must be among them); nullopt: a shard without tags.
   static core::Result<std::unique_ptr<FeatureShardWriter>> Create(
       const std::string& path, int n_mels, const nlohmann::json& front_end,
-      const std::string& front_end_digest);
+      const std::string& front_end_digest,
+      std::optional<std::vector<std::string>> tag_names = std::nullopt);
   ~FeatureShardWriter();
 
   // Appends one track: `mel` holds n_mels * n_frames floats, [n_mels][n_frames].
@@ -75,6 +84,7 @@ class FeatureShardWriter {
   int n_mels_ = 0;
   nlohmann::json front_end_;
   std::string digest_;
+  std::optional<std::vector<std::string>> tag_names_;
   uint64_t total_frames_ = 0;
   std::vector<ShardTrack> tracks_;
   bool finished_ = false;
@@ -93,6 +103,9 @@ class FeatureShard {
   int n_mels() const { return n_mels_; }
   const nlohmann::json& front_end() const { return front_end_; }
   const std::string& front_end_digest() const { return digest_; }
+  // Whether the tracks carry tag labels, and the set's tag names.
+  bool has_tags() const { return has_tags_; }
+  const std::vector<std::string>& tag_names() const { return tag_names_; }
   const std::vector<ShardTrack>& tracks() const { return tracks_; }
   // [n_mels][n_frames] floats of track i.
   const float* TrackData(size_t i) const { return data_ + tracks_[i].offset; }
@@ -107,11 +120,14 @@ class FeatureShard {
   int n_mels_ = 0;
   nlohmann::json front_end_;
   std::string digest_;
+  bool has_tags_ = false;
+  std::vector<std::string> tag_names_;
   std::vector<ShardTrack> tracks_;
 };
 
 // A set of shards (a folder written by `mer extract`): every "*.mershard" file
-// in `dir`, sorted by name, all with the same front end.
+// in `dir`, sorted by name, all with the same front end and all with tags or
+// all without.
 class FeatureDataset {
  public:
   static core::Result<FeatureDataset> Open(const std::string& dir);
@@ -128,6 +144,7 @@ class FeatureDataset {
   const std::string& front_end_digest() const {
     return shards_.front()->front_end_digest();
   }
+  bool has_tags() const { return shards_.front()->has_tags(); }
 
  private:
   std::vector<std::shared_ptr<FeatureShard>> shards_;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/nn/metrics.h"
 #include "worker/metrics_json.h"
 #include "worker/training_data.h"
@@ -35,6 +37,30 @@ core::Result<EvalReport> RunEval(const EvalOptions& options,
         fmt::format("features have {} mel bands, the model expects {}",
                     data.n_mels(), manifest.config.n_mels));
   }
+  // Tags: the model's tags that the data has; the others are skipped.
+  std::vector<std::string> tag_names, missing_tags;
+  std::vector<int> tag_model, tag_data;  // output index, data index
+  const bool tag_head = manifest.config.num_tags > 0 &&
+                        manifest.tag_names.size() ==
+                            static_cast<size_t>(manifest.config.num_tags);
+  if (tag_head && data.has_tags()) {
+    for (size_t m = 0; m < manifest.tag_names.size(); ++m) {
+      const auto& names = data.tag_names();
+      auto it =
+          std::lower_bound(names.begin(), names.end(), manifest.tag_names[m]);
+      if (it == names.end() || *it != manifest.tag_names[m]) {
+        missing_tags.push_back(manifest.tag_names[m]);
+        continue;
+      }
+      tag_names.push_back(manifest.tag_names[m]);
+      tag_model.push_back(static_cast<int>(m));
+      tag_data.push_back(static_cast<int>(it - names.begin()));
+    }
+  }
+  const int num_tags = static_cast<int>(tag_names.size());
+  std::vector<int> tag_truth;
+  std::vector<double> tag_scores;
+  std::vector<int64_t> tag_positives(num_tags, 0);
   std::vector<int> truth, pred;
   std::vector<double> tv, ta, pv, pa;
   for (const TrainingTrack& t : data.tracks()) {
@@ -48,6 +74,11 @@ core::Result<EvalReport> RunEval(const EvalOptions& options,
       ta.push_back(t.arousal);
       pv.push_back(p.valence);
       pa.push_back(p.arousal);
+    }
+    for (int g = 0; g < num_tags; ++g) {
+      tag_truth.push_back(t.tags[tag_data[g]]);
+      tag_positives[g] += t.tags[tag_data[g]];
+      tag_scores.push_back(p.tag_probs[tag_model[g]]);
     }
   }
   const int k = static_cast<int>(manifest.label_names.size());
@@ -92,6 +123,32 @@ core::Result<EvalReport> RunEval(const EvalOptions& options,
     s += fmt::format("arousal: RMSE {:.4f}  R2 {:.4f}  r {:.4f}\n",
                      nn::Rmse(ta, pa), nn::RSquared(ta, pa),
                      nn::PearsonR(ta, pa));
+  }
+  if (num_tags > 0) {
+    const nn::TagReport tr = nn::EvaluateTags(tag_truth, tag_scores, num_tags);
+    j["tags"] = TagJson(tr, tag_names, tag_positives);
+    s += fmt::format("\ntags: macro ROC-AUC {:.4f}  macro PR-AUC {:.4f}\n",
+                     tr.macro_roc_auc, tr.macro_pr_auc);
+    s += fmt::format("{:<24} {:>8} {:>8} {:>9}\n", "tag", "ROC-AUC", "PR-AUC",
+                     "positives");
+    for (int g = 0; g < num_tags; ++g) {
+      s += fmt::format("{:<24} {:>8.4f} {:>8.4f} {:>9}\n", tag_names[g],
+                       tr.roc_auc[g], tr.pr_auc[g], tag_positives[g]);
+    }
+  }
+  if (!missing_tags.empty()) {
+    if (!j.contains("tags")) j["tags"] = nlohmann::json::object();
+    j["tags"]["missing"] = missing_tags;
+    std::string list;
+    for (const std::string& m : missing_tags)
+      list += (list.empty() ? "" : ", ") + m;
+    s += fmt::format(
+        "note: {} tag(s) of the model are not in the data, skipped: {}\n",
+        missing_tags.size(), list);
+  }
+  if (tag_head && !data.has_tags()) {
+    s += "note: the data has no tag labels; the model's tags are not "
+         "evaluated\n";
   }
   if (!data.failures().empty()) {
     nlohmann::json f = nlohmann::json::array();

@@ -4,7 +4,13 @@
 //
 // JSON: tracks, failed, accuracy, macro_precision, macro_recall, macro_f1,
 // per_class {name: precision, recall, f1, support}, confusion [true][pred],
-// labels; with V-A labels also valence/arousal {rmse, r2, pearson}.
+// labels; with V-A labels also valence/arousal {rmse, r2, pearson}. When
+// the model has a tag head and the data has tag labels: tags
+// {macro_roc_auc, macro_pr_auc, per_tag {name: roc_auc, pr_auc, positives},
+// missing [the model's tags the data lacks, skipped]}; ROC-AUC / PR-AUC of
+// a tag with no positive (or no negative) track is null and left out of
+// the macro means. Tracks without a quadrant label count for the tags and
+// V-A only.
 #ifndef MER_WORKER_EVAL_JOB_H_
 #define MER_WORKER_EVAL_JOB_H_
 

@@ -63,7 +63,8 @@ core::Result<ExtractSummary> RunExtract(const ExtractOptions& options,
       storage::FeatureShardWriter::Create(
           storage::ShardPath(options.out_dir, rank, size),
           options.front_end.n_mels, options.front_end.ToJson(),
-          summary.front_end_digest));
+          summary.front_end_digest,
+          set.has_tags ? std::make_optional(set.tag_names) : std::nullopt));
 
   int threads = options.threads;
   if (threads == 0) {
@@ -96,6 +97,7 @@ core::Result<ExtractSummary> RunExtract(const ExtractOptions& options,
         st.quadrant = t.quadrant;
         st.valence = t.valence;
         st.arousal = t.arousal;
+        st.tags = t.tags;
         st.seconds = f->seconds;
         auto s = writer->Add(std::move(st), f->log_mel.data.data(),
                              f->log_mel.n_frames);
@@ -158,6 +160,7 @@ core::Result<ExtractSummary> RunExtract(const ExtractOptions& options,
         {"extracted", summary.extracted},
         {"failed", summary.failed},
         {"audio_hours", summary.audio_seconds / 3600.0}};
+    if (set.has_tags) ds["tag_names"] = set.tag_names;
     std::ofstream(fs::path(options.out_dir) / "dataset.json", std::ios::trunc)
         << ds.dump(2) << "\n";
     if (!out) return core::Status::IOError(options.out_dir, "cannot write failures.jsonl");

@@ -4,9 +4,10 @@
 // Rank r of N takes tracks r, r + N, r + 2N, ... of the CSV and writes
 // OUT/part-r-of-N.mershard with `threads` decode threads; a track that fails
 // is reported and left out. Rank 0 then writes OUT/dataset.json (front end,
-// label digest, counts) and OUT/failures.jsonl (one JSON object per failed
-// track: track_id, path, reason). Shards of an earlier run with another rank
-// count are removed first, so the folder always holds one consistent set.
+// label digest, counts, tag names when the set has tags) and OUT/failures.jsonl
+// (one JSON object per failed track: track_id, path, reason). Shards of an
+// earlier run with another rank count are removed first, so the folder always
+// holds one consistent set.
 #ifndef MER_WORKER_EXTRACT_JOB_H_
 #define MER_WORKER_EXTRACT_JOB_H_
 

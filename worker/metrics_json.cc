@@ -34,4 +34,18 @@ nlohmann::json RegressionJson(const std::vector<double>& truth,
           {"pearson", Num(nn::PearsonR(truth, pred))}};
 }
 
+nlohmann::json TagJson(const nn::TagReport& r,
+                       const std::vector<std::string>& names,
+                       const std::vector<int64_t>& positives) {
+  nlohmann::json j = {{"macro_roc_auc", Num(r.macro_roc_auc)},
+                      {"macro_pr_auc", Num(r.macro_pr_auc)},
+                      {"per_tag", nlohmann::json::object()}};
+  for (size_t t = 0; t < r.roc_auc.size(); ++t) {
+    j["per_tag"][names[t]] = {{"roc_auc", Num(r.roc_auc[t])},
+                              {"pr_auc", Num(r.pr_auc[t])},
+                              {"positives", positives[t]}};
+  }
+  return j;
+}
+
 }  // namespace mer::worker

@@ -23,6 +23,14 @@ void AddClassificationJson(const nn::ClassificationReport& r,
 nlohmann::json RegressionJson(const std::vector<double>& truth,
                               const std::vector<double>& pred);
 
+// {"macro_roc_auc", "macro_pr_auc", "per_tag": {name: {"roc_auc", "pr_auc",
+// "positives"}}} of a tag report; `names` and `positives` (tracks carrying
+// each tag) have one entry per tag of `r`. Undefined values (a tag with no
+// positive or no negative) are null.
+nlohmann::json TagJson(const nn::TagReport& r,
+                       const std::vector<std::string>& names,
+                       const std::vector<int64_t>& positives);
+
 }  // namespace mer::worker
 
 #endif  // MER_WORKER_METRICS_JSON_H_

@@ -104,18 +104,29 @@ nlohmann::json PredictionJson(const std::string& path,
       p.quadrant < static_cast<int>(manifest.label_names.size())
           ? manifest.label_names[p.quadrant]
           : std::to_string(p.quadrant);
-  return {{"path", path},
-          {"quadrant", q},
-          {"quadrant_code", "Q" + std::to_string(p.quadrant + 1)},
-          {"probabilities", probs},
-          {"valence", r4(p.valence)},
-          {"arousal", r4(p.arousal)},
-          {"valence_std", r4(p.valence_std)},
-          {"arousal_std", r4(p.arousal_std)},
-          {"seconds", r4(seconds)},
-          {"segments", p.num_segments},
-          {"model_id", manifest.model_id},
-          {"timeline", timeline}};
+  nlohmann::json j = {{"path", path},
+                      {"quadrant", q},
+                      {"quadrant_code", "Q" + std::to_string(p.quadrant + 1)},
+                      {"probabilities", probs},
+                      {"valence", r4(p.valence)},
+                      {"arousal", r4(p.arousal)},
+                      {"valence_std", r4(p.valence_std)},
+                      {"arousal_std", r4(p.arousal_std)},
+                      {"seconds", r4(seconds)},
+                      {"segments", p.num_segments},
+                      {"model_id", manifest.model_id},
+                      {"timeline", timeline}};
+  if (!p.tag_probs.empty()) {
+    nlohmann::json tags = nlohmann::json::object();
+    for (size_t k = 0; k < p.tag_probs.size(); ++k) {
+      const std::string name = k < manifest.tag_names.size()
+                                   ? manifest.tag_names[k]
+                                   : std::to_string(k);
+      tags[name] = r4(p.tag_probs[k]);
+    }
+    j["tags"] = tags;
+  }
+  return j;
 }
 
 }  // namespace mer::worker

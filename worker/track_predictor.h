@@ -57,7 +57,8 @@ class TrackPredictor {
   std::unique_ptr<Impl> impl_;
 };
 
-// The JSON line `mer predict` prints for one track.
+// The JSON line `mer predict` prints for one track; a model with a tag head
+// adds "tags": {name: mean sigmoid probability}.
 nlohmann::json PredictionJson(const std::string& path,
                               const nn::TrackPrediction& p,
                               const nn::BundleManifest& manifest,

@@ -40,11 +40,12 @@ core::Status TrainJobOptions::Validate() const {
 
 namespace {
 
-
-// Metrics of track-level scores against the tracks' labels.
+// Metrics of track-level scores against the tracks' labels; with a tag
+// head, "tags" (TagJson) too, and `tags_out` gets the tag report.
 nlohmann::json ScoreMetrics(const TrainingData& data, const TrackScores& s,
                             const std::vector<std::string>& names,
-                            nn::ClassificationReport* report_out = nullptr) {
+                            nn::ClassificationReport* report_out = nullptr,
+                            nn::TagReport* tags_out = nullptr) {
   std::vector<int> truth;
   std::vector<double> tv, ta, pv, pa;
   for (size_t k = 0; k < s.tracks.size(); ++k) {
@@ -64,6 +65,11 @@ nlohmann::json ScoreMetrics(const TrainingData& data, const TrackScores& s,
   if (!tv.empty()) {
     j["valence"] = RegressionJson(tv, pv);
     j["arousal"] = RegressionJson(ta, pa);
+  }
+  if (s.num_tags > 0) {
+    const nn::TagReport tr = EvaluateTrackTags(data, s);
+    j["tags"] = TagJson(tr, data.tag_names(), TagPositives(data, s.tracks));
+    if (tags_out) *tags_out = tr;
   }
   if (report_out) *report_out = r;
   return j;
@@ -99,15 +105,16 @@ core::Status SplitValidation(const TrainingData& data,
 std::string HistoryCsv(
     const std::vector<std::pair<std::string, EpochMetrics>>& rows) {
   std::string s =
-      "run,epoch,lr,train_loss,val_loss,val_accuracy,val_macro_f1,seconds,"
-      "samples\n";
+      "run,epoch,lr,train_loss,val_loss,val_accuracy,val_macro_f1,"
+      "val_tag_roc_auc,val_tag_pr_auc,seconds,samples\n";
   auto f = [](double v) {
     return std::isnan(v) ? std::string() : fmt::format("{:.6g}", v);
   };
   for (const auto& [run, m] : rows) {
-    s += fmt::format("{},{},{:.6g},{:.6g},{},{},{},{:.3f},{}\n", run, m.epoch,
-                     m.lr, m.train_loss, f(m.val_loss), f(m.val_accuracy),
-                     f(m.val_macro_f1), m.seconds, m.samples);
+    s += fmt::format("{},{},{:.6g},{:.6g},{},{},{},{},{},{:.3f},{}\n", run,
+                     m.epoch, m.lr, m.train_loss, f(m.val_loss),
+                     f(m.val_accuracy), f(m.val_macro_f1), f(m.val_tag_roc_auc),
+                     f(m.val_tag_pr_auc), m.seconds, m.samples);
   }
   return s;
 }
@@ -125,15 +132,21 @@ core::Status WriteCurves(const std::string& dir, const std::string& title,
   Curve loss{"train loss", {}, "#1f77b4", false},
       vloss{"val loss", {}, "#ff7f0e", false};
   Curve f1{"val macro-F1", {}, "#2ca02c", true},
-      acc{"val accuracy", {}, "#9467bd", true};
+      acc{"val accuracy", {}, "#9467bd", true},
+      auc{"val tag ROC-AUC", {}, "#d62728", true};
+  bool tags = false;
   for (const auto& m : h) {
     loss.y.push_back(m.train_loss);
     vloss.y.push_back(m.val_loss);
     f1.y.push_back(m.val_macro_f1);
     acc.y.push_back(m.val_accuracy);
+    auc.y.push_back(m.val_tag_roc_auc);
+    tags = tags || !std::isnan(m.val_tag_roc_auc);
   }
+  std::vector<Curve> curves = {loss, vloss, f1, acc};
+  if (tags) curves.push_back(auc);
   return WriteTextFile((fs::path(dir) / "learning_curves.svg").string(),
-                       LearningCurvesSvg(title, {loss, vloss, f1, acc}));
+                       LearningCurvesSvg(title, curves));
 }
 
 void AppendCsvRow(std::string* csv, const std::string& arch, int fold,
@@ -143,7 +156,10 @@ void AppendCsvRow(std::string* csv, const std::string& arch, int fold,
     *csv += fmt::format("{},{},\"{}\",{}", arch, fold, t.track_id, t.quadrant);
     for (int c = 0; c < 4; ++c)
       *csv += fmt::format(",{:.6f}", s.probs[k * 4 + c]);
-    *csv += fmt::format(",{:.6f},{:.6f}\n", s.va[k * 2], s.va[k * 2 + 1]);
+    *csv += fmt::format(",{:.6f},{:.6f}", s.va[k * 2], s.va[k * 2 + 1]);
+    for (int g = 0; g < s.num_tags; ++g)
+      *csv += fmt::format(",{:.6f}", s.tag_probs[k * s.num_tags + g]);
+    *csv += "\n";
   }
 }
 
@@ -193,10 +209,16 @@ core::Result<TrainJobReport> SingleRun(const TrainJobOptions& o,
                   out.train_seconds);
   nn::ClassificationReport r;
   if (!val.empty()) {
-    j["validation"] = ScoreMetrics(data, out.val, o.label_names, &r);
+    nn::TagReport tr;
+    j["validation"] = ScoreMetrics(data, out.val, o.label_names, &r, &tr);
     report.text += fmt::format(
         "validation ({} tracks): accuracy {:.3f}, macro-F1 {:.3f}\n",
         val.size(), r.accuracy, r.macro_f1);
+    if (out.val.num_tags > 0) {
+      report.text += fmt::format(
+          "validation tags ({}): macro ROC-AUC {:.3f}, macro PR-AUC {:.3f}\n",
+          out.val.num_tags, tr.macro_roc_auc, tr.macro_pr_auc);
+    }
   }
   if (comm.rank() == 0) {
     std::error_code ec;
@@ -255,7 +277,13 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o,
   std::vector<std::pair<std::string, EpochMetrics>> history_rows;
   std::string preds =
       "arch,fold,track_id,quadrant,p_happy,p_tense,p_sad,p_calm,valence,"
-      "arousal\n";
+      "arousal";
+  if (o.trainer.tags) {
+    for (const std::string& tag : data.tag_names()) {
+      preds += ",\"tag:" + tag + "\"";
+    }
+  }
+  preds += "\n";
   std::vector<std::vector<int64_t>> pooled_confusion(
       4, std::vector<int64_t>(4, 0));
   for (const std::string& arch : archs) {
@@ -283,7 +311,8 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o,
       MER_ASSIGN_OR_RETURN(TrainOutcome out,
                            TrainModel(data, train, val, test, t, comm));
       nn::ClassificationReport r;
-      nlohmann::json m = ScoreMetrics(data, out.test, o.label_names, &r);
+      nn::TagReport tr;
+      nlohmann::json m = ScoreMetrics(data, out.test, o.label_names, &r, &tr);
       m["fold"] = f;
       m["kept_epoch"] = out.kept_epoch;
       m["epochs_run"] = out.history.size();
@@ -294,15 +323,24 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o,
       per_metric["macro_f1"].push_back(r.macro_f1);
       for (int c = 0; c < 4; ++c)
         per_metric["f1_" + o.label_names[c]].push_back(r.f1[c]);
+      if (out.test.num_tags > 0) {
+        per_metric["tag_macro_roc_auc"].push_back(tr.macro_roc_auc);
+        per_metric["tag_macro_pr_auc"].push_back(tr.macro_pr_auc);
+      }
       for (int a = 0; a < 4; ++a)
         for (int b = 0; b < 4; ++b) pooled_confusion[a][b] += r.confusion[a][b];
       for (const auto& h : out.history)
         history_rows.emplace_back(fmt::format("{}-fold{}", name, f), h);
       AppendCsvRow(&preds, name, f, data, out.test);
       if (comm.rank() == 0) {
-        fmt::print(stderr,
-                   "{}: test macro-F1 {:.3f}, accuracy {:.3f} ({} tracks)\n",
-                   t.label, r.macro_f1, r.accuracy, test.size());
+        std::string line =
+            fmt::format("{}: test macro-F1 {:.3f}, accuracy {:.3f}", t.label,
+                        r.macro_f1, r.accuracy);
+        if (out.test.num_tags > 0) {
+          line += fmt::format(", tag macro ROC-AUC {:.3f}, PR-AUC {:.3f}",
+                              tr.macro_roc_auc, tr.macro_pr_auc);
+        }
+        fmt::print(stderr, "{} ({} tracks)\n", line, test.size());
       }
     }
     nlohmann::json row = {{"arch", name}, {"folds", folds_json}};
@@ -353,6 +391,22 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o,
         fmt::format("| {:<10} | {:<15} | {:<15} | {:<15} | {:<15} | {:<22} |\n",
                     row_names[i], cell("macro_f1"), cell("accuracy"),
                     cell("macro_precision"), cell("macro_recall"), test);
+  }
+  if (o.trainer.tags) {
+    txt += fmt::format("\ntags ({}, macro over tags)\n\n",
+                       data.tag_names().size());
+    txt += fmt::format("| {:<10} | {:<15} | {:<15} |\n", "arch", "ROC-AUC",
+                       "PR-AUC");
+    txt += "|------------|-----------------|-----------------|\n";
+    for (size_t i = 0; i < rows_json.size(); ++i) {
+      auto cell = [&](const char* k) {
+        return fmt::format("{:.3f} +- {:.3f}",
+                           rows_json[i]["mean"][k].get<double>(),
+                           rows_json[i]["std"][k].get<double>());
+      };
+      txt += fmt::format("| {:<10} | {:<15} | {:<15} |\n", row_names[i],
+                         cell("tag_macro_roc_auc"), cell("tag_macro_pr_auc"));
+    }
   }
   report.json["cv"] = {{"folds", o.folds},
                        {"tracks", n},

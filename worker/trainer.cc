@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -51,6 +52,8 @@ TrackScores ScoreTracks(nn::EmotionModel& model, const TrainingData& data,
   const size_t n = tracks.size();
   s.probs.assign(n * 4, 0.0f);
   s.va.assign(n * 2, 0.0f);
+  s.num_tags = o.model.num_tags;
+  s.tag_probs.assign(n * s.num_tags, 0.0f);
   if (n == 0) return s;
   model->eval();
   torch::NoGradGuard no_grad;
@@ -75,14 +78,27 @@ TrackScores ScoreTracks(nn::EmotionModel& model, const TrainingData& data,
     for (int c = 0; c < 4; ++c) s.probs[k * 4 + c] = p[c].item<float>();
     s.va[k * 2] = va[0].item<float>();
     s.va[k * 2 + 1] = va[1].item<float>();
+    if (s.num_tags > 0) {
+      torch::Tensor tp = torch::sigmoid(out.tag_logits)
+                             .mean(0)
+                             .to(torch::kCPU, torch::kFloat)
+                             .contiguous();
+      std::copy(tp.data_ptr<float>(), tp.data_ptr<float>() + s.num_tags,
+                s.tag_probs.begin() + k * s.num_tags);
+    }
   }
   if (comm.size() > 1) {
     comm.AllreduceSum(s.probs.data(), s.probs.size());
     comm.AllreduceSum(s.va.data(), s.va.size());
+    if (!s.tag_probs.empty()) {
+      comm.AllreduceSum(s.tag_probs.data(), s.tag_probs.size());
+    }
   }
   return s;
 }
 
+// Accuracy, macro-F1 and mean cross-entropy of the tracks with a quadrant
+// label; NaN when none has one.
 void Classify(const TrainingData& data, const TrackScores& s, double* accuracy,
               double* macro_f1, double* loss) {
   std::vector<int> truth, pred = nn::ArgmaxRows(s.probs, 4);
@@ -96,10 +112,28 @@ void Classify(const TrainingData& data, const TrackScores& s, double* accuracy,
       ++counted;
     }
   }
+  if (counted == 0) {
+    *accuracy = *macro_f1 = *loss = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
   const nn::ClassificationReport r = nn::EvaluateClassification(truth, pred, 4);
   *accuracy = r.accuracy;
   *macro_f1 = r.macro_f1;
-  *loss = counted ? l / counted : std::numeric_limits<double>::quiet_NaN();
+  *loss = l / counted;
+}
+
+// Per tag: negatives / positives over `train`, clamped to
+// [1, kMaxTagPosWeight] (a tag no training track carries gets the bound).
+std::vector<float> TagPosWeights(const TrainingData& data,
+                                 const std::vector<int>& train) {
+  std::vector<float> w;
+  for (int64_t pos : TagPositives(data, train)) {
+    const double neg = static_cast<double>(train.size()) - pos;
+    const double r = pos > 0 ? neg / pos : kMaxTagPosWeight;
+    w.push_back(
+        static_cast<float>(std::clamp(r, 1.0, double{kMaxTagPosWeight})));
+  }
+  return w;
 }
 
 }  // namespace
@@ -113,8 +147,34 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
                                       const BundleRequest* bundle) {
   TrainerOptions o = options_in;
   o.model.n_mels = data.n_mels();
+  if (o.tags) {
+    if (!data.has_tags()) {
+      return core::Status::InvalidArgument(
+          "--tags",
+          "the data has no tag labels (give the labels CSV a "
+          "'tags' column of ';'-separated names; re-extract "
+          "shards from it)");
+    }
+    if (data.tag_names().empty()) {
+      return core::Status::InvalidArgument(
+          "--tags", "no track of the data carries a tag");
+    }
+  }
+  o.model.num_tags = o.tags ? static_cast<int>(data.tag_names().size()) : 0;
   MER_RETURN_IF_ERROR(o.Validate());
   if (train.empty()) return core::Status::InvalidArgument("no training tracks");
+  if (!o.tags) {
+    bool labelled = false;
+    for (int i : train) {
+      const TrainingTrack& t = data.tracks()[i];
+      labelled = labelled || t.quadrant >= 0 || t.has_va;
+    }
+    if (!labelled) {
+      return core::Status::InvalidArgument(
+          "no training track has a quadrant or valence/arousal label (tracks "
+          "with tags alone train with --tags)");
+    }
+  }
   const int rank = comm.rank(), nranks = comm.size();
   if (o.threads > 0) torch::set_num_threads(o.threads);
   torch::Device device(torch::kCPU);
@@ -164,6 +224,8 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
   nn::LossOptions loss_options;
   loss_options.label_smoothing = o.label_smoothing;
   loss_options.va_weight = o.va_weight;
+  loss_options.tag_weight = o.tag_weight;
+  if (o.tags) loss_options.tag_pos_weight = TagPosWeights(data, train);
   if (o.class_weights) {
     std::vector<double> count(4, 0);
     for (int i : train) {
@@ -218,7 +280,13 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
   const int n_samples = static_cast<int>(train.size()) * o.crops_per_track;
   const int global_batch = o.batch_size * nranks;
   const int steps = (n_samples + global_batch - 1) / global_batch;
+  const int num_tags = o.model.num_tags;
   std::vector<float> batch(static_cast<size_t>(o.batch_size) * seg_floats);
+  // The selection score (patience, kept epoch): validation macro-F1, or the
+  // tags' macro ROC-AUC when no validation track has a quadrant label.
+  bool val_quadrants = false;
+  for (int i : val)
+    val_quadrants = val_quadrants || data.tracks()[i].quadrant >= 0;
   TrainOutcome outcome;
   int run_epochs = 0;
 
@@ -252,6 +320,7 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
         std::vector<int64_t> q(count);
         std::vector<float> va(static_cast<size_t>(count) * 2, 0.0f);
         std::vector<uint8_t> va_mask(count, 0);
+        std::vector<float> tags(static_cast<size_t>(count) * num_tags, 0.0f);
         bool any_va = false;
         for (int j = 0; j < count; ++j) {
           const int sample = perm[my_lo + j];
@@ -267,6 +336,7 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
             va_mask[j] = 1;
             any_va = true;
           }
+          for (int k = 0; k < num_tags; ++k) tags[j * num_tags + k] = t.tags[k];
         }
         torch::Tensor x = torch::from_blob(batch.data(), {count, mels, frames},
                                            torch::kFloat);
@@ -279,6 +349,12 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
           targets.va_mask =
               torch::from_blob(va_mask.data(), {count}, torch::kUInt8)
                   .to(torch::kBool)
+                  .to(device);
+        }
+        if (num_tags > 0) {
+          targets.tags =
+              torch::from_blob(tags.data(), {count, num_tags}, torch::kFloat)
+                  .clone()
                   .to(device);
         }
         nn::LossTerms loss =
@@ -341,6 +417,11 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
     if (!val.empty()) {
       TrackScores vs = ScoreTracks(model, data, val, o, device, comm);
       Classify(data, vs, &m.val_accuracy, &m.val_macro_f1, &m.val_loss);
+      if (num_tags > 0) {
+        const nn::TagReport tr = EvaluateTrackTags(data, vs);
+        m.val_tag_roc_auc = tr.macro_roc_auc;
+        m.val_tag_pr_auc = tr.macro_pr_auc;
+      }
     }
     m.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
@@ -354,9 +435,10 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
     loop.seconds += m.seconds;
     loop.epoch = epoch + 1;
     ++run_epochs;
-    if (!val.empty()) {
-      if (m.val_macro_f1 > loop.best_f1) {
-        loop.best_f1 = m.val_macro_f1;
+    const double score = val_quadrants ? m.val_macro_f1 : m.val_tag_roc_auc;
+    if (!val.empty() && !std::isnan(score)) {
+      if (score > loop.best_f1) {
+        loop.best_f1 = score;
         loop.best_epoch = m.epoch;
         loop.since_best = 0;
         loop.best_state = internal::FlattenState(model);
@@ -380,6 +462,10 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
         line += fmt::format(
             "  val loss {:.4f}  val acc {:.3f}  val macro-F1 {:.3f}",
             m.val_loss, m.val_accuracy, m.val_macro_f1);
+        if (num_tags > 0) {
+          line += fmt::format("  val tag ROC-AUC {:.3f}  PR-AUC {:.3f}",
+                              m.val_tag_roc_auc, m.val_tag_pr_auc);
+        }
       }
       line += fmt::format("  {:.1f} s", m.seconds);
       fmt::print(stderr, "{}\n", line);
@@ -435,6 +521,7 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
       manifest.front_end = data.front_end();
       manifest.front_end_digest = data.front_end_digest();
       manifest.training_data_digest = data.Digest();
+      if (num_tags > 0) manifest.tag_names = data.tag_names();
       manifest.extra["training"] = options_json;
       manifest.extra["kept_epoch"] = outcome.kept_epoch;
       manifest.extra["ranks"] = nranks;
@@ -443,8 +530,19 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
       if (!val.empty()) {
         double acc = 0, f1 = 0, vloss = 0;
         Classify(data, outcome.val, &acc, &f1, &vloss);
-        manifest.metrics["validation"] = {
-            {"tracks", val.size()}, {"accuracy", acc}, {"macro_f1", f1}};
+        auto num = [](double v) {
+          return std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
+        };
+        manifest.metrics["validation"] = {{"tracks", val.size()},
+                                          {"accuracy", num(acc)},
+                                          {"macro_f1", num(f1)}};
+        if (num_tags > 0) {
+          const nn::TagReport tr = EvaluateTrackTags(data, outcome.val);
+          manifest.metrics["validation"]["tag_macro_roc_auc"] =
+              num(tr.macro_roc_auc);
+          manifest.metrics["validation"]["tag_macro_pr_auc"] =
+              num(tr.macro_pr_auc);
+        }
       }
       core::Status s =
           nn::SaveBundle(bundle->path, model, manifest, &outcome.model_id);

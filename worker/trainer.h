@@ -32,6 +32,7 @@
 #include "common/comm/communicator.h"
 #include "common/core/result.h"
 #include "common/nn/bundle_manifest.h"
+#include "common/nn/metrics.h"
 #include "common/nn/model_config.h"
 #include "worker/data_split.h"
 #include "worker/training_data.h"
@@ -39,8 +40,9 @@
 namespace mer::worker {
 
 struct TrainerOptions {
-  // Architecture; n_mels is taken from the data. n_frames is the crop
-  // length. Default: ModelConfig's defaults (crnn, 96 x 256).
+  // Architecture; n_mels is taken from the data, num_tags from the data's
+  // tag names with `tags` (else 0). n_frames is the crop length. Default:
+  // ModelConfig's defaults (crnn, 96 x 256).
   nn::ModelConfig model;
   int epochs = 30;              // Default: 30.
   int batch_size = 24;          // per rank. Default: 24.
@@ -54,9 +56,17 @@ struct TrainerOptions {
   bool class_weights = false;  // inverse-frequency CE weights. Default: off.
   float label_smoothing = 0.0f;  // Default: 0.
   float va_weight = 0.5f;        // weight of the V-A loss. Default: 0.5.
+  // Train the tag head (sigmoid per tag, binary cross-entropy) on the data's
+  // tags; the data must have tag labels. Each tag's positive weight is
+  // negatives / positives over the training tracks, clamped to
+  // [1, kMaxTagPosWeight]. Default: off.
+  bool tags = false;
+  float tag_weight = 1.0f;  // weight of the tag loss. Default: 1.
   AugmentOptions augment;
-  // Stop after this many epochs without a better validation macro-F1;
-  // 0 never stops early. Default: 0.
+  // Stop after this many epochs without a better validation score;
+  // 0 never stops early. Default: 0. The score is the validation macro-F1,
+  // or, when no validation track has a quadrant label (tags alone), the
+  // tags' macro ROC-AUC.
   int patience = 0;
   // Average the weights of the last K epochs into the kept model (0: keep
   // the best-by-validation epoch, or the last without validation).
@@ -91,17 +101,33 @@ struct EpochMetrics {
   double val_loss = std::numeric_limits<double>::quiet_NaN();
   double val_accuracy = std::numeric_limits<double>::quiet_NaN();
   double val_macro_f1 = std::numeric_limits<double>::quiet_NaN();
+  // Macro ROC-AUC and PR-AUC (average precision) of the tags on the
+  // validation tracks; NaN without tags.
+  double val_tag_roc_auc = std::numeric_limits<double>::quiet_NaN();
+  double val_tag_pr_auc = std::numeric_limits<double>::quiet_NaN();
   double seconds = 0;
   int64_t samples = 0;
   nlohmann::json ToJson() const;
 };
+
+// Upper bound of a tag's positive weight (a tag on 1 of 500 tracks).
+inline constexpr float kMaxTagPosWeight = 100.0f;
 
 // Track-level predictions of a set of tracks.
 struct TrackScores {
   std::vector<int> tracks;   // indices into TrainingData::tracks()
   std::vector<float> probs;  // [n][4] mean softmax over the windows
   std::vector<float> va;     // [n][2] mean V-A
+  int num_tags = 0;          // the model's tag outputs (0: no tag head)
+  std::vector<float> tag_probs;  // [n][num_tags] mean sigmoid
 };
+
+// Per-tag and macro ROC-AUC / PR-AUC of `s` against the tracks' tags
+// (data.tag_names() order; s.num_tags must equal their count).
+nn::TagReport EvaluateTrackTags(const TrainingData& data, const TrackScores& s);
+// Per tag, the number of `tracks` that carry it.
+std::vector<int64_t> TagPositives(const TrainingData& data,
+                                  const std::vector<int>& tracks);
 
 struct TrainOutcome {
   std::vector<EpochMetrics> history;

@@ -1,5 +1,7 @@
-// TrainerOptions and EpochMetrics: validation and JSON (torch-free half of
-// worker/trainer.h; the training loop is in trainer.cc).
+// TrainerOptions and EpochMetrics: validation and JSON; tag metrics of
+// TrackScores (torch-free half of worker/trainer.h; the training loop is in
+// trainer.cc).
+#include "common/core/check.h"
 #include "worker/trainer.h"
 
 namespace mer::worker {
@@ -22,6 +24,7 @@ core::Status TrainerOptions::Validate() const {
   if (label_smoothing < 0 || label_smoothing >= 1)
     return bad("--label-smoothing must be in [0, 1)");
   if (va_weight < 0) return bad("--va-weight must be >= 0");
+  if (!(tag_weight >= 0)) return bad("--tag-weight must be >= 0");
   if (patience < 0) return bad("--patience must be >= 0");
   if (average_last < 0) return bad("--average-last must be >= 0");
   if (eval_hop_frames < 0 || eval_max_windows < 0)
@@ -47,6 +50,8 @@ nlohmann::json TrainerOptions::ToJson() const {
           {"class_weights", class_weights},
           {"label_smoothing", label_smoothing},
           {"va_weight", va_weight},
+          {"tags", tags},
+          {"tag_weight", tag_weight},
           {"augment",
            {{"enabled", augment.enabled},
             {"gain_db", augment.gain_db},
@@ -80,8 +85,33 @@ nlohmann::json EpochMetrics::ToJson() const {
           {"val_loss", num(val_loss)},
           {"val_accuracy", num(val_accuracy)},
           {"val_macro_f1", num(val_macro_f1)},
+          {"val_tag_roc_auc", num(val_tag_roc_auc)},
+          {"val_tag_pr_auc", num(val_tag_pr_auc)},
           {"seconds", seconds},
           {"samples", samples}};
+}
+
+nn::TagReport EvaluateTrackTags(const TrainingData& data,
+                                const TrackScores& s) {
+  const int k = s.num_tags;
+  MER_CHECK(k > 0 && static_cast<size_t>(k) == data.tag_names().size());
+  std::vector<int> labels;
+  std::vector<double> scores(s.tag_probs.begin(), s.tag_probs.end());
+  for (int i : s.tracks) {
+    const std::vector<uint8_t>& tags = data.tracks()[i].tags;
+    labels.insert(labels.end(), tags.begin(), tags.end());
+  }
+  return nn::EvaluateTags(labels, scores, k);
+}
+
+std::vector<int64_t> TagPositives(const TrainingData& data,
+                                  const std::vector<int>& tracks) {
+  std::vector<int64_t> n(data.tag_names().size(), 0);
+  for (int i : tracks) {
+    const std::vector<uint8_t>& tags = data.tracks()[i].tags;
+    for (size_t t = 0; t < tags.size() && t < n.size(); ++t) n[t] += tags[t];
+  }
+  return n;
 }
 
 }  // namespace mer::worker

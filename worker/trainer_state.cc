@@ -76,12 +76,17 @@ std::vector<float> TensorVec(const torch::Tensor& t) {
 
 // The options whose change would make a resumed run differ from a straight
 // one (progress, threads, checkpoint folder and stop_after may change).
+// Options added after checkpoints existed take their default when a
+// checkpoint lacks them, so an older checkpoint still resumes.
 nlohmann::json ShapingOptions(nlohmann::json j) {
   for (const char* k :
        {"progress", "threads", "checkpoint_dir", "resume", "label",
         "stop_after", "return_state", "device", "local_rank"}) {
     j.erase(k);
   }
+  const TrainerOptions defaults;
+  if (!j.contains("tags")) j["tags"] = defaults.tags;
+  if (!j.contains("tag_weight")) j["tag_weight"] = defaults.tag_weight;
   return j;
 }
 
@@ -140,16 +145,17 @@ core::Status LoadCheckpoint(const std::string& bytes, nn::EmotionModel model,
     archive.read("meta", meta_value);
     const nlohmann::json meta = nlohmann::json::parse(meta_value.toStringRef());
     const nlohmann::json now = ShapingOptions(options_json);
-    if (meta["options"] != now) {
+    const nlohmann::json then = ShapingOptions(meta["options"]);
+    if (then != now) {
       // Name only what differs, e.g. "epochs 2 -> 3".
       std::string diff;
-      for (const auto& patch : nlohmann::json::diff(meta["options"], now)) {
+      for (const auto& patch : nlohmann::json::diff(then, now)) {
         std::string path = patch.value("path", "");
         if (!path.empty() && path[0] == '/') path.erase(0, 1);
         const nlohmann::json* old_value = nullptr;
         try {
-          old_value = &meta["options"].at(nlohmann::json::json_pointer(
-              patch.value("path", "")));
+          old_value =
+              &then.at(nlohmann::json::json_pointer(patch.value("path", "")));
         } catch (const nlohmann::json::exception&) {
         }
         if (!diff.empty()) diff += ", ";
@@ -182,12 +188,15 @@ core::Status LoadCheckpoint(const std::string& bytes, nn::EmotionModel model,
       m.lr = e["lr"].get<double>();
       m.train_loss = e["train_loss"].get<double>();
       auto num = [&](const char* k) {
-        return e[k].is_null() ? std::numeric_limits<double>::quiet_NaN()
-                              : e[k].get<double>();
+        return !e.contains(k) || e[k].is_null()
+                   ? std::numeric_limits<double>::quiet_NaN()
+                   : e[k].get<double>();
       };
       m.val_loss = num("val_loss");
       m.val_accuracy = num("val_accuracy");
       m.val_macro_f1 = num("val_macro_f1");
+      m.val_tag_roc_auc = num("val_tag_roc_auc");
+      m.val_tag_pr_auc = num("val_tag_pr_auc");
       m.seconds = e["seconds"].get<double>();
       m.samples = e["samples"].get<int64_t>();
       loop->history.push_back(m);

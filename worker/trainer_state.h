@@ -28,7 +28,7 @@ void BroadcastState(const nn::EmotionModel& model, comm::Communicator& comm);
 struct LoopState {
   int epoch = 0;  // epochs completed
   std::vector<EpochMetrics> history;
-  double best_f1 = -1;
+  double best_f1 = -1;  // best selection score (macro-F1 or tag ROC-AUC)
   int best_epoch = 0;
   int since_best = 0;
   std::vector<float> best_state;     // flat, empty when none

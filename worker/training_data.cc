@@ -7,8 +7,10 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <thread>
 
+#include "common/core/check.h"
 #include "common/core/digest.h"
 #include "common/core/progress.h"
 
@@ -44,6 +46,22 @@ void TrainingData::SetMeta(int n_mels, nlohmann::json front_end,
   front_end_digest_ = std::move(digest);
 }
 
+void TrainingData::SetTags(const std::vector<std::vector<std::string>>& names) {
+  MER_CHECK(names.size() == tracks_.size());
+  has_tags_ = true;
+  std::set<std::string> all;
+  for (const auto& n : names) all.insert(n.begin(), n.end());
+  tag_names_.assign(all.begin(), all.end());
+  for (size_t i = 0; i < tracks_.size(); ++i) {
+    tracks_[i].tags.assign(tag_names_.size(), 0);
+    for (const std::string& tag : names[i]) {
+      const auto it =
+          std::lower_bound(tag_names_.begin(), tag_names_.end(), tag);
+      tracks_[i].tags[it - tag_names_.begin()] = 1;
+    }
+  }
+}
+
 std::string TrainingData::Digest() const {
   core::Digest64 d;
   d.Update(front_end_digest_);
@@ -56,6 +74,13 @@ std::string TrainingData::Digest() const {
       d.Update(va, sizeof(va));
     }
   }
+  if (has_tags_) {
+    d.Update("\x1dtags");
+    for (const std::string& name : tag_names_) d.Update("\x1f").Update(name);
+    for (const TrainingTrack& t : tracks_) {
+      d.Update("\n").Update(t.tags.data(), t.tags.size());
+    }
+  }
   return "td-" + d.Hex();
 }
 
@@ -66,17 +91,22 @@ core::Result<TrainingData> TrainingData::FromShards(const std::string& dir) {
   data.shards_ = std::make_shared<storage::FeatureDataset>(std::move(ds));
   data.SetMeta(data.shards_->n_mels(), data.shards_->front_end(),
                data.shards_->front_end_digest());
+  std::vector<std::vector<std::string>> tags;
   for (const auto& ref : data.shards_->tracks()) {
     const storage::ShardTrack& st = ref.track();
     TrainingTrack t = TrackOf(st);
     t.n_frames = st.n_frames;
     t.mel = ref.data();
-    if (t.n_frames > 0) data.tracks_.push_back(std::move(t));
+    if (t.n_frames > 0) {
+      data.tracks_.push_back(std::move(t));
+      tags.push_back(st.tags);
+    }
   }
   if (data.tracks_.empty()) {
     return core::Status::InvalidArgument(dir,
                                          "the feature shards hold no tracks");
   }
+  if (data.shards_->has_tags()) data.SetTags(tags);
   return data;
 }
 
@@ -166,6 +196,7 @@ core::Result<TrainingData> TrainingData::FromLabels(
       seen[i] = true;
     }
   }
+  std::vector<std::vector<std::string>> tags;
   for (size_t i = 0; i < set.tracks.size(); ++i) {
     const core::LabelledTrack& lt = set.tracks[i];
     if (!seen[i] || all_mels[i].empty()) {
@@ -180,11 +211,13 @@ core::Result<TrainingData> TrainingData::FromLabels(
     data.owned_.push_back(std::move(all_mels[i]));
     t.mel = data.owned_.back().data();
     data.tracks_.push_back(std::move(t));
+    tags.push_back(lt.tags);
   }
   if (data.tracks_.empty()) {
     return core::Status::InvalidArgument(options.labels_csv,
                                          "no track could be decoded");
   }
+  if (set.has_tags) data.SetTags(tags);
   return data;
 }
 

@@ -11,6 +11,11 @@
 // ranks then exchange their spectrograms, so every rank holds every track.
 // A track that fails is reported in failures() and left out.
 //
+// Tags: when the source has tag labels (a tags column, shards written from
+// one), tag_names() is the sorted union of the tags of the tracks held (a
+// tag whose every track failed is not among them) and each track carries a
+// 0/1 vector over it.
+//
 // Ownership: owns its buffers (or the mapped shards). Move-only in practice
 // (the TrackRefs point into them). Thread-safety: immutable once built.
 #ifndef MER_WORKER_TRAINING_DATA_H_
@@ -39,6 +44,9 @@ struct TrainingTrack {
   float valence = 0, arousal = 0;
   int n_frames = 0;
   const float* mel = nullptr;  // [n_mels][n_frames] dB, owned by the set
+  // 0/1 per entry of TrainingData::tag_names(); empty when the data has no
+  // tags.
+  std::vector<uint8_t> tags;
 };
 
 struct TrainingFailure {
@@ -74,19 +82,28 @@ class TrainingData {
   int n_mels() const { return n_mels_; }
   const nlohmann::json& front_end() const { return front_end_; }
   const std::string& front_end_digest() const { return front_end_digest_; }
+  // Whether the source has tag labels, and the tags the tracks carry.
+  bool has_tags() const { return has_tags_; }
+  const std::vector<std::string>& tag_names() const { return tag_names_; }
   // Digest of every track's id, group, labels and frame count: names the
-  // training data in a bundle's manifest.
+  // training data in a bundle's manifest. Tags are folded in only when
+  // has_tags(), so data without tags keeps the digest it had before tags.
   std::string Digest() const;
   const std::vector<TrainingFailure>& failures() const { return failures_; }
 
  private:
   void SetMeta(int n_mels, nlohmann::json front_end, std::string digest);
+  // Sets tag_names_ to the union of `names` (one list per track of tracks_)
+  // and each track's 0/1 vector.
+  void SetTags(const std::vector<std::vector<std::string>>& names);
 
   std::vector<TrainingTrack> tracks_;
   std::vector<TrainingFailure> failures_;
   int n_mels_ = 0;
   nlohmann::json front_end_;
   std::string front_end_digest_;
+  bool has_tags_ = false;
+  std::vector<std::string> tag_names_;
   // Backing storage: mapped shards, or spectrograms made by FromLabels.
   std::shared_ptr<storage::FeatureDataset> shards_;
   std::vector<std::vector<float>> owned_;

@@ -1,8 +1,10 @@
 #include "common/core/labels.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <set>
 #include <unordered_set>
 
 #include "common/core/csv.h"
@@ -20,6 +22,44 @@ Result<float> ParseFloat(const std::string& text, const char* what) {
                                    "not a number");
   }
   return v;
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+// "a; b;c" -> {a, b, c} sorted; "" -> {}.
+Result<std::vector<std::string>> ParseTags(const std::string& cell) {
+  std::vector<std::string> tags;
+  size_t b = 0, e = cell.size();
+  while (b < e && IsBlank(cell[b])) ++b;
+  while (e > b && IsBlank(cell[e - 1])) --e;
+  if (b == e) return tags;
+  for (size_t pos = b; pos <= e;) {
+    size_t end = cell.find(';', pos);
+    if (end == std::string::npos || end > e) end = e;
+    size_t nb = pos, ne = end;
+    while (nb < ne && IsBlank(cell[nb])) ++nb;
+    while (ne > nb && IsBlank(cell[ne - 1])) --ne;
+    if (nb == ne) {
+      return Status::InvalidArgument("tags '" + cell + "'",
+                                     "empty tag name between ';'");
+    }
+    std::string name = cell.substr(nb, ne - nb);
+    for (unsigned char c : name) {
+      if (c < 0x20 || c == 0x7f) {
+        return Status::InvalidArgument("tags '" + cell + "'",
+                                       "control character in a tag name");
+      }
+    }
+    tags.push_back(std::move(name));
+    pos = end + 1;
+  }
+  std::sort(tags.begin(), tags.end());
+  auto dup = std::adjacent_find(tags.begin(), tags.end());
+  if (dup != tags.end()) {
+    return Status::InvalidArgument("tags '" + cell + "'",
+                                   "tag '" + *dup + "' given twice");
+  }
+  return tags;
 }
 
 }  // namespace
@@ -42,6 +82,10 @@ std::string LabelledSet::Digest() const {
     int n = std::snprintf(buf, sizeof(buf), "%d|%.6g|%.6g\n", q,
                           t.valence.value_or(NAN), t.arousal.value_or(NAN));
     d.Update(buf, static_cast<size_t>(n));
+    if (has_tags) {
+      for (const std::string& tag : t.tags) d.Update("\x1e", 1).Update(tag);
+      d.Update("\n", 1);
+    }
   }
   return "data-" + d.Hex();
 }
@@ -55,6 +99,8 @@ Result<LabelledSet> ReadLabels(const std::string& csv_path,
   const int c_valence = reader->Column("valence");
   const int c_arousal = reader->Column("arousal");
   const int c_group = reader->Column(options.group_by);
+  const int c_tags =
+      options.tags_column.empty() ? -1 : reader->Column(options.tags_column);
   if (c_path < 0) {
     return Status::InvalidArgument(csv_path, "no 'path' column in the header");
   }
@@ -62,10 +108,12 @@ Result<LabelledSet> ReadLabels(const std::string& csv_path,
     return Status::InvalidArgument(
         csv_path, "has only one of the 'valence' and 'arousal' columns");
   }
-  if (c_quadrant < 0 && c_valence < 0) {
+  if (c_quadrant < 0 && c_valence < 0 && c_tags < 0) {
     return Status::InvalidArgument(
-        csv_path, "no labels: expected a 'quadrant' column and/or "
-                  "'valence' and 'arousal' columns");
+        csv_path,
+        "no labels: expected a 'quadrant' column and/or "
+        "'valence' and 'arousal' columns and/or a '" +
+            options.tags_column + "' column");
   }
   const std::filesystem::path base =
       std::filesystem::path(csv_path).parent_path();
@@ -74,7 +122,9 @@ Result<LabelledSet> ReadLabels(const std::string& csv_path,
   set.csv_path = csv_path;
   set.has_quadrant = c_quadrant >= 0;
   set.has_va = c_valence >= 0;
+  set.has_tags = c_tags >= 0;
   std::unordered_set<std::string> ids;
+  std::set<std::string> tag_names;
   while (true) {
     MER_ASSIGN_OR_RETURN(auto row, reader->Next());
     if (!row) break;
@@ -117,11 +167,18 @@ Result<LabelledSet> ReadLabels(const std::string& csv_path,
       t.arousal = aa;
       if (!t.quadrant) t.quadrant = QuadrantOf(vv, aa);
     }
-    if (!t.quadrant && !t.valence) {
+    if (c_tags >= 0) {
+      auto tags = ParseTags(f[c_tags]);
+      if (!tags.ok()) return tags.status().WithContext(where);
+      t.tags = std::move(*tags);
+      tag_names.insert(t.tags.begin(), t.tags.end());
+    }
+    if (!t.quadrant && !t.valence && c_tags < 0) {
       return Status::InvalidArgument(where, "row has no label");
     }
     set.tracks.push_back(std::move(t));
   }
+  set.tag_names.assign(tag_names.begin(), tag_names.end());
   if (set.tracks.empty()) {
     return Status::InvalidArgument(csv_path, "no rows after the header");
   }

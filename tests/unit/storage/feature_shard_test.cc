@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 namespace mer::storage {
 namespace {
@@ -82,6 +84,84 @@ TEST_F(FeatureShardTest, DatasetJoinsShardsAndRefusesMixedFrontEnds) {
   auto mixed = FeatureDataset::Open(dir_.string());
   ASSERT_FALSE(mixed.ok());
   EXPECT_NE(mixed.status().message().find("fe1-b"), std::string::npos);
+}
+
+// Reads the JSON index of a shard file (the format of feature_shard.h).
+nlohmann::json ReadIndex(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  uint64_t offset = 0, size = 0;
+  std::memcpy(&offset, bytes.data() + 32, 8);
+  std::memcpy(&size, bytes.data() + 40, 8);
+  return nlohmann::json::parse(bytes.substr(offset, size));
+}
+
+TEST_F(FeatureShardTest, TagsRoundTripAndStayOutOfShardsWithoutTags) {
+  const std::vector<std::string> names = {"calm", "guitar", "happy"};
+  const std::vector<std::vector<std::string>> tags = {
+      {"guitar", "happy"}, {}, {"calm"}};
+  std::string path = (dir_ / "tags.mershard").string();
+  {
+    auto w = FeatureShardWriter::Create(path, 2, {{"preset", "test"}}, "fe1-t",
+                                        names);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    std::vector<float> mel(2 * 3, 1.0f);
+    for (size_t i = 0; i < tags.size(); ++i) {
+      ShardTrack t;
+      t.track_id = "t" + std::to_string(i);
+      t.tags = tags[i];
+      ASSERT_TRUE((*w)->Add(t, mel.data(), 3).ok());
+    }
+    ShardTrack unknown;
+    unknown.track_id = "u";
+    unknown.tags = {"jazz"};
+    auto refused = (*w)->Add(unknown, mel.data(), 3);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.message().find("jazz"), std::string::npos);
+    ASSERT_TRUE((*w)->Finish().ok());
+  }
+  auto shard = FeatureShard::Open(path);
+  ASSERT_TRUE(shard.ok()) << shard.status().ToString();
+  EXPECT_TRUE((*shard)->has_tags());
+  EXPECT_EQ((*shard)->tag_names(), names);
+  ASSERT_EQ((*shard)->tracks().size(), 3u);
+  for (size_t i = 0; i < tags.size(); ++i) {
+    EXPECT_EQ((*shard)->tracks()[i].tags, tags[i]) << i;
+  }
+  const nlohmann::json index = ReadIndex(path);
+  EXPECT_EQ(index["format"], 1);
+  EXPECT_EQ(index["tracks"][1]["tags"], nlohmann::json::array());
+
+  // A shard without tags has neither key, and refuses a track with tags.
+  std::string plain = (dir_ / "plain.mershard").string();
+  WriteShard(plain, 2, "fe1-t");
+  const nlohmann::json plain_index = ReadIndex(plain);
+  EXPECT_FALSE(plain_index.contains("tag_names"));
+  EXPECT_FALSE(plain_index["tracks"][0].contains("tags"));
+  auto plain_shard = FeatureShard::Open(plain);
+  ASSERT_TRUE(plain_shard.ok());
+  EXPECT_FALSE((*plain_shard)->has_tags());
+  {
+    auto w = FeatureShardWriter::Create((dir_ / "x.mershard").string(), 2,
+                                        {{"preset", "test"}}, "fe1-t");
+    ASSERT_TRUE(w.ok());
+    ShardTrack t;
+    t.track_id = "t";
+    t.tags = {"calm"};
+    std::vector<float> mel(2 * 3, 1.0f);
+    EXPECT_FALSE((*w)->Add(t, mel.data(), 3).ok());
+  }
+
+  // One folder: all shards with tags or all without.
+  auto mixed = FeatureDataset::Open(dir_.string());
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.status().message().find("tag labels"), std::string::npos)
+      << mixed.status().message();
+  fs::remove(plain);
+  auto ds = FeatureDataset::Open(dir_.string());
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  EXPECT_TRUE(ds->has_tags());
 }
 
 TEST_F(FeatureShardTest, CorruptFilesAreErrors) {
