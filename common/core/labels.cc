@@ -53,12 +53,10 @@ Result<std::vector<std::string>> ParseTags(const std::string& cell) {
     tags.push_back(std::move(name));
     pos = end + 1;
   }
+  // A name repeated in one cell is one tag (real mood lists repeat names:
+  // 4q-dev's "...; Warm; Warm").
   std::sort(tags.begin(), tags.end());
-  auto dup = std::adjacent_find(tags.begin(), tags.end());
-  if (dup != tags.end()) {
-    return Status::InvalidArgument("tags '" + cell + "'",
-                                   "tag '" + *dup + "' given twice");
-  }
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
   return tags;
 }
 

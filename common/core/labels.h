@@ -17,9 +17,9 @@
 //   b.mp3,,calm
 //   c.mp3,Q3,
 //
-// An empty cell is a track with no tag (a negative for every tag). An empty
-// name ("a;;b", "a;"), a name with a control character or a name twice in
-// one cell is an error naming the file and line. When the file has a tags
+// An empty cell is a track with no tag (a negative for every tag); a name
+// repeated in one cell counts once. An empty name ("a;;b", "a;") or a name
+// with a control character is an error naming the file and line. When the file has a tags
 // column, its cell is a label of every row, so a row may carry tags alone
 // (no quadrant, no V-A: `b.mp3` above); its quadrant is unknown (-1) and
 // training leaves it out of the quadrant loss and metrics. Without a tags
