@@ -6,16 +6,26 @@
 # on every clip.
 #
 #   scripts/train-4q.sh [DATA_DIR] [BUILD_DIR]
+#   scripts/train-4q.sh --print-settings    (the model/training options only;
+#                                            scripts/bench/quality-4q.sh uses them)
 #
 # Environment: FOLDS (default 5), EPOCHS (default 15), THREADS (default 2),
 # WORK (scratch folder for shards and reports, default /tmp/mer-train-4q).
 set -euo pipefail
+epochs=${EPOCHS:-15}
+# The shipped settings (chosen by artist-grouped CV: models/README.md).
+settings=(--arch crnn --channels 16,32,32,32 --rnn-hidden 32 --rnn-layers 2
+          --input-pool 2,2 --stats-dim 32 --crops-per-track 2 --epochs "$epochs"
+          --lr 2e-3 --lr-schedule cosine --average-last 4)
+if [ "${1:-}" = "--print-settings" ]; then
+  echo "${settings[*]}"
+  exit 0
+fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:-$here/../shared/data/4q-dev}
 build=${2:-$here/build}
 mer=$build/cli/mer
 folds=${FOLDS:-5}
-epochs=${EPOCHS:-15}
 threads=${THREADS:-2}
 work=${WORK:-/tmp/mer-train-4q}
 mkdir -p "$work" "$here/models"
@@ -31,10 +41,8 @@ fi
 # 2. Cross-validation of the settings, then the final model on all clips
 #    (mer train --folds K --out M does both; the report lands in
 #    $work/cv.metrics and the final model's history in $work/cv.metrics/final).
-settings=(--arch crnn --channels 16,32,32,32 --rnn-hidden 32 --rnn-layers 2
-          --crops-per-track 2 --epochs "$epochs" --lr 2e-3 --lr-schedule cosine
-          --average-last 4 --val-fraction 0 --group-by artist --seed 1)
 "$mer" train --data "$work/shards" --folds "$folds" "${settings[@]}" \
+  --val-fraction 0 --group-by artist --seed 1 \
   --threads "$threads" --metrics-dir "$work/cv.metrics" \
   --out "$here/models/mer-4q-crnn.merm" | tee "$work/cv.txt"
 
