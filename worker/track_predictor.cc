@@ -84,6 +84,13 @@ core::Result<nn::TrackPrediction> TrackPredictor::PredictFile(
   return p;
 }
 
+namespace {
+// names[i], or the index when the manifest names fewer outputs.
+std::string NameOr(const std::vector<std::string>& names, size_t i) {
+  return i < names.size() ? names[i] : std::to_string(i);
+}
+}  // namespace
+
 nlohmann::json PredictionJson(const std::string& path,
                               const nn::TrackPrediction& p,
                               const nn::BundleManifest& manifest,
@@ -91,19 +98,14 @@ nlohmann::json PredictionJson(const std::string& path,
   auto r4 = [](double v) { return std::round(v * 1e4) / 1e4; };
   nlohmann::json probs = nlohmann::json::object();
   for (size_t c = 0; c < p.quadrant_probs.size(); ++c) {
-    const std::string name = c < manifest.label_names.size()
-                                 ? manifest.label_names[c]
-                                 : std::to_string(c);
-    probs[name] = r4(p.quadrant_probs[c]);
+    probs[NameOr(manifest.label_names, c)] = r4(p.quadrant_probs[c]);
   }
   nlohmann::json timeline = nlohmann::json::array();
   for (const auto& t : p.timeline) {
     timeline.push_back({r4(t.start_seconds), r4(t.valence), r4(t.arousal)});
   }
   const std::string q =
-      p.quadrant < static_cast<int>(manifest.label_names.size())
-          ? manifest.label_names[p.quadrant]
-          : std::to_string(p.quadrant);
+      NameOr(manifest.label_names, static_cast<size_t>(p.quadrant));
   nlohmann::json j = {{"path", path},
                       {"quadrant", q},
                       {"quadrant_code", "Q" + std::to_string(p.quadrant + 1)},
@@ -119,10 +121,7 @@ nlohmann::json PredictionJson(const std::string& path,
   if (!p.tag_probs.empty()) {
     nlohmann::json tags = nlohmann::json::object();
     for (size_t k = 0; k < p.tag_probs.size(); ++k) {
-      const std::string name = k < manifest.tag_names.size()
-                                   ? manifest.tag_names[k]
-                                   : std::to_string(k);
-      tags[name] = r4(p.tag_probs[k]);
+      tags[NameOr(manifest.tag_names, k)] = r4(p.tag_probs[k]);
     }
     j["tags"] = tags;
   }
