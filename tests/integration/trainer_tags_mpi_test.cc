@@ -35,46 +35,34 @@ using namespace test;  // NOLINT(build/namespaces): the shared fixture
 void WriteTaggedCorpus(const std::string& dir, int tracks, uint32_t seed,
                        const dsp::FrontEndParams& fe, comm::Communicator& comm,
                        const std::string& third_tag = "sparkle") {
-  if (comm.rank() == 0) {
-    fs::create_directories(dir);
-    std::vector<std::string> names = {"fast", "upper", third_tag};
-    std::sort(names.begin(), names.end());
-    auto w = storage::FeatureShardWriter::Create(
-        storage::ShardPath(dir, 0, 1), kMels, fe.ToJson(), fe.Digest(), names);
-    ASSERT_TRUE(w.ok()) << w.status().ToString();
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> noise(0.0f, 4.0f);
-    for (int i = 0; i < tracks; ++i) {
-      const int label = i % 4;
-      const int period = label < 2 ? 6 : 24;
-      const bool upper = label % 2 == 0;
-      const bool third = rng() % 2 == 1;
-      const int phase = static_cast<int>(rng() % period);
-      std::vector<float> mel(kMels * kTrackFrames);
-      for (int m = 0; m < kMels; ++m) {
-        const bool band = upper ? m >= 8 && m < 14 : m >= 2 && m < 8;
-        for (int t = 0; t < kTrackFrames; ++t) {
-          const bool on = band && (t + phase) % period < period / 3;
-          const bool hum = third && m < 2;
-          mel[m * kTrackFrames + t] = -60.0f + noise(rng) +
-                                      (on ? 35.0f : 0.0f) +
-                                      (hum ? 45.0f : 0.0f);
+  std::vector<std::string> names = {"fast", "upper", third_tag};
+  std::sort(names.begin(), names.end());
+  WriteSyntheticShard(
+      dir, tracks, seed, fe, names, comm,
+      [&third_tag](int i, std::mt19937& rng,
+                   std::normal_distribution<float>& noise, float* mel,
+                   storage::ShardTrack* track) {
+        const int label = i % 4;
+        const int period = label < 2 ? 6 : 24;
+        const bool upper = label % 2 == 0;
+        const bool third = rng() % 2 == 1;
+        const int phase = static_cast<int>(rng() % period);
+        for (int m = 0; m < kMels; ++m) {
+          const bool band = upper ? m >= 8 && m < 14 : m >= 2 && m < 8;
+          for (int t = 0; t < kTrackFrames; ++t) {
+            const bool on = band && (t + phase) % period < period / 3;
+            const bool hum = third && m < 2;
+            mel[m * kTrackFrames + t] = -60.0f + noise(rng) +
+                                        (on ? 35.0f : 0.0f) +
+                                        (hum ? 45.0f : 0.0f);
+          }
         }
-      }
-      storage::ShardTrack t;
-      t.track_id = "t" + std::to_string(i);
-      t.group = "g" + std::to_string(i / 2);
-      if (i % 5 != 4) t.quadrant = static_cast<core::Quadrant>(label);
-      if (label < 2) t.tags.push_back("fast");
-      if (upper) t.tags.push_back("upper");
-      if (third) t.tags.push_back(third_tag);
-      std::sort(t.tags.begin(), t.tags.end());
-      t.seconds = 5;
-      ASSERT_TRUE((*w)->Add(t, mel.data(), kTrackFrames).ok());
-    }
-    ASSERT_TRUE((*w)->Finish().ok());
-  }
-  comm.Barrier();
+        if (i % 5 != 4) track->quadrant = static_cast<core::Quadrant>(label);
+        if (label < 2) track->tags.push_back("fast");
+        if (upper) track->tags.push_back("upper");
+        if (third) track->tags.push_back(third_tag);
+        std::sort(track->tags.begin(), track->tags.end());
+      });
 }
 
 TEST_F(TrainerTest, TagHeadLearnsSignalTagsAndEvalReportsThem) {

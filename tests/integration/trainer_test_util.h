@@ -10,8 +10,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/comm/communicator.h"
@@ -62,41 +64,63 @@ inline dsp::FrontEndParams SmallFrontEnd(int hop = 256) {
   return p;
 }
 
-// Tracks of 4 classes that differ in "tempo" and "mode": class 0 fast
-// pulses in the upper bands, 1 fast pulses in the lower bands, 2 slow
-// pulses upper, 3 slow pulses lower; noise and phase per track.
-inline void WriteCorpus(const std::string& dir, int tracks, uint32_t seed,
-                 const dsp::FrontEndParams& fe, comm::Communicator& comm) {
+// Rank 0 writes one shard of `tracks` synthetic tracks ("t<i>", group
+// "g<i/2>", 5 s of kTrackFrames frames; `tag_names` as in
+// FeatureShardWriter::Create); `fill(i, rng, noise, mel, track)`
+// draws track i's [kMels][kTrackFrames] dB values and labels from one
+// generator seeded by `seed`. Every rank returns after the shard exists.
+template <typename Fill>
+void WriteSyntheticShard(const std::string& dir, int tracks, uint32_t seed,
+                         const dsp::FrontEndParams& fe,
+                         std::optional<std::vector<std::string>> tag_names,
+                         comm::Communicator& comm, Fill fill) {
   if (comm.rank() == 0) {
     fs::create_directories(dir);
-    auto w = storage::FeatureShardWriter::Create(
-        storage::ShardPath(dir, 0, 1), kMels, fe.ToJson(), fe.Digest());
+    auto w = storage::FeatureShardWriter::Create(storage::ShardPath(dir, 0, 1),
+                                                 kMels, fe.ToJson(),
+                                                 fe.Digest(),
+                                                 std::move(tag_names));
     ASSERT_TRUE(w.ok()) << w.status().ToString();
     std::mt19937 rng(seed);
     std::normal_distribution<float> noise(0.0f, 4.0f);
     for (int i = 0; i < tracks; ++i) {
-      const int label = i % 4;
-      const int period = label < 2 ? 6 : 24;
-      const bool upper = label % 2 == 0;
-      const int phase = static_cast<int>(rng() % period);
       std::vector<float> mel(kMels * kTrackFrames);
-      for (int m = 0; m < kMels; ++m) {
-        const bool band = upper ? m >= kMels / 2 : m < kMels / 2;
-        for (int t = 0; t < kTrackFrames; ++t) {
-          const bool on = band && (t + phase) % period < period / 3;
-          mel[m * kTrackFrames + t] = -60.0f + noise(rng) + (on ? 35.0f : 0.0f);
-        }
-      }
       storage::ShardTrack t;
       t.track_id = "t" + std::to_string(i);
       t.group = "g" + std::to_string(i / 2);
-      t.quadrant = static_cast<core::Quadrant>(label);
       t.seconds = 5;
+      fill(i, rng, noise, mel.data(), &t);
       ASSERT_TRUE((*w)->Add(t, mel.data(), kTrackFrames).ok());
     }
     ASSERT_TRUE((*w)->Finish().ok());
   }
   comm.Barrier();
+}
+
+// Tracks of 4 classes that differ in "tempo" and "mode": class 0 fast
+// pulses in the upper bands, 1 fast pulses in the lower bands, 2 slow
+// pulses upper, 3 slow pulses lower; noise and phase per track.
+inline void WriteCorpus(const std::string& dir, int tracks, uint32_t seed,
+                        const dsp::FrontEndParams& fe,
+                        comm::Communicator& comm) {
+  WriteSyntheticShard(
+      dir, tracks, seed, fe, std::nullopt, comm,
+      [](int i, std::mt19937& rng, std::normal_distribution<float>& noise,
+         float* mel, storage::ShardTrack* track) {
+        const int label = i % 4;
+        const int period = label < 2 ? 6 : 24;
+        const bool upper = label % 2 == 0;
+        const int phase = static_cast<int>(rng() % period);
+        for (int m = 0; m < kMels; ++m) {
+          const bool band = upper ? m >= kMels / 2 : m < kMels / 2;
+          for (int t = 0; t < kTrackFrames; ++t) {
+            const bool on = band && (t + phase) % period < period / 3;
+            mel[m * kTrackFrames + t] =
+                -60.0f + noise(rng) + (on ? 35.0f : 0.0f);
+          }
+        }
+        track->quadrant = static_cast<core::Quadrant>(label);
+      });
 }
 
 inline TrainerOptions SmallOptions() {
