@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "common/core/coding.h"
 #include "storage/record_codec.h"
 
 namespace mer::coordinator {
@@ -12,9 +13,7 @@ core::Result<storage::TrackResult> DecodeResultPayload(
     return core::Status::Corruption(
         "result of track '" + std::string(track_id) + "'", "truncated");
   }
-  const auto* p = reinterpret_cast<const unsigned char*>(payload.data());
-  const uint32_t n = uint32_t{p[0]} | uint32_t{p[1]} << 8 |
-                     uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+  const uint32_t n = core::DecodeFixed32(payload.data());
   if (payload.size() - 4 < n) {
     return core::Status::Corruption(
         "result of track '" + std::string(track_id) + "'",

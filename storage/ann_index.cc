@@ -13,6 +13,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/core/atomic_file.h"
+#include "common/core/coding.h"
+
 namespace mer::storage {
 namespace {
 
@@ -32,17 +35,10 @@ void Normalise(std::vector<float>* v) {
   for (float& x : *v) x *= inv;
 }
 
-void PutU64(std::ostream& out, uint64_t v) {
-  char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
-  out.write(b, 8);
-}
-
 bool GetU64(std::istream& in, uint64_t* v) {
-  unsigned char b[8];
-  if (!in.read(reinterpret_cast<char*>(b), 8)) return false;
-  *v = 0;
-  for (int i = 0; i < 8; ++i) *v |= static_cast<uint64_t>(b[i]) << (8 * i);
+  char b[8];
+  if (!in.read(b, 8)) return false;
+  *v = core::DecodeFixed64(b);
   return true;
 }
 
@@ -69,6 +65,37 @@ core::Status AnnBuildOptions::Validate() const {
   return core::Status::Ok();
 }
 
+namespace {
+
+// Adds the unit vectors of `block` ([n][dim]) with labels first, first + 1,
+// ... using `threads` threads. Throws what hnswlib threw.
+void AddBlock(hnswlib::HierarchicalNSW<float>& hnsw,
+              const std::vector<float>& block, uint32_t dim, uint64_t first,
+              size_t threads) {
+  const size_t n = block.size() / dim;
+  std::atomic<size_t> next{0};
+  std::mutex error_mu;
+  std::string error;  // guarded by error_mu
+  auto work = [&]() {
+    for (size_t i; (i = next++) < n;) {
+      try {
+        hnsw.addPoint(block.data() + i * dim, first + i);
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(error_mu);
+        error = e.what();
+        next = n;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::min(threads, n); ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  if (!error.empty()) throw std::runtime_error(error);
+}
+
+}  // namespace
+
 core::Status AnnIndex::Build(const std::string& dir, uint32_t dim,
                              uint64_t count, uint64_t generation,
                              const Source& source,
@@ -83,11 +110,11 @@ core::Status AnnIndex::Build(const std::string& dir, uint32_t dim,
     graph.hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(
         &graph.space, std::max<uint64_t>(count, 1), options.m,
         options.ef_construction);
-    std::ofstream ids(ids_path + ".tmp", std::ios::binary | std::ios::trunc);
-    if (!ids) return core::Status::IOError(ids_path + ".tmp", "cannot create");
-    ids.write(kIdsMagic, sizeof(kIdsMagic));
-    PutU64(ids, generation);
-    PutU64(ids, count);
+    MER_ASSIGN_OR_RETURN(core::AtomicFile ids_file,
+                         core::AtomicFile::Create(ids_path));
+    std::string ids(kIdsMagic, sizeof(kIdsMagic));
+    core::PutFixed64(&ids, generation);
+    core::PutFixed64(&ids, count);
     uint64_t label = 0;
     core::Status bad;
     // Vectors are inserted in blocks, each block by several threads
@@ -99,26 +126,7 @@ core::Status AnnIndex::Build(const std::string& dir, uint32_t dim,
     std::vector<float> block;
     uint64_t block_first = 0;
     auto flush = [&]() {
-      const size_t n = block.size() / dim;
-      std::atomic<size_t> next{0};
-      std::mutex error_mu;
-      std::string error;
-      auto work = [&]() {
-        for (size_t i; (i = next++) < n;) {
-          try {
-            graph.hnsw->addPoint(block.data() + i * dim, block_first + i);
-          } catch (const std::exception& e) {
-            std::lock_guard<std::mutex> lock(error_mu);
-            error = e.what();
-            next = n;
-          }
-        }
-      };
-      std::vector<std::thread> pool;
-      for (size_t t = 1; t < std::min(threads, n); ++t) pool.emplace_back(work);
-      work();
-      for (std::thread& t : pool) t.join();
-      if (!error.empty()) throw std::runtime_error(error);
+      AddBlock(*graph.hnsw, block, dim, block_first, threads);
       block.clear();
       block_first = label;
     };
@@ -137,8 +145,12 @@ core::Status AnnIndex::Build(const std::string& dir, uint32_t dim,
       Normalise(&unit);
       std::copy(unit.begin(), unit.end(), block.begin() + at);
       ++label;
-      PutU64(ids, id.size());
-      ids.write(id.data(), static_cast<std::streamsize>(id.size()));
+      core::PutFixed64(&ids, id.size());
+      ids.append(id);
+      if (ids.size() >= (size_t{1} << 20) && bad.ok()) {
+        bad = ids_file.Append(ids);
+        ids.clear();
+      }
       if (block.size() / dim == kBlock) flush();
     }));
     if (bad.ok() && !block.empty()) flush();
@@ -148,17 +160,18 @@ core::Status AnnIndex::Build(const std::string& dir, uint32_t dim,
           "ANN build", "expected " + std::to_string(count) +
                            " embeddings, read " + std::to_string(label));
     }
-    ids.close();
-    if (!ids) return core::Status::IOError(ids_path + ".tmp", "write failed");
-    graph.hnsw->saveIndex(graph_path + ".tmp");
+    MER_RETURN_IF_ERROR(ids_file.Append(ids));
+    // hnswlib writes by file name: into the atomic file's temp file.
+    MER_ASSIGN_OR_RETURN(core::AtomicFile graph_file,
+                         core::AtomicFile::Create(graph_path));
+    graph.hnsw->saveIndex(graph_file.temp_path());
+    // The graph first: the id list carries the generation that says the
+    // pair is fresh.
+    MER_RETURN_IF_ERROR(graph_file.Commit());
+    return ids_file.Commit();
   } catch (const std::exception& e) {
     return core::Status::Internal("hnswlib build in " + dir, e.what());
   }
-  std::error_code ec;
-  std::filesystem::rename(graph_path + ".tmp", graph_path, ec);
-  if (!ec) std::filesystem::rename(ids_path + ".tmp", ids_path, ec);
-  if (ec) return core::Status::IOError(graph_path, ec.message());
-  return core::Status::Ok();
 }
 
 core::Result<std::unique_ptr<AnnIndex>> AnnIndex::Load(

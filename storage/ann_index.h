@@ -4,7 +4,8 @@
 //   embeddings.hnsw.ids  label -> track id, plus the embedding generation the
 //                        graph covers (so a graph is never paired with the
 //                        id list of another build)
-// Both are written under temporary names and renamed into place.
+// Both are written through core::AtomicFile (temp file, fsync, rename),
+// the graph first; integers in the id list are little-endian.
 //
 // Ownership: owns the graph. Thread-safety: Search() may run concurrently
 // from many threads; Build/Load produce a new object.

@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+
+#include "common/core/coding.h"
 
 namespace mer::storage {
 namespace {
@@ -18,17 +21,37 @@ constexpr char kMagic[8] = {'M', 'E', 'R', 'S', 'H', 'R', 'D', '1'};
 constexpr uint64_t kDataOffset = 64;
 constexpr int kFormat = 1;
 
+// The 64-byte header, little-endian (core/coding.h).
 struct Header {
-  char magic[8];
-  uint64_t data_offset;
-  uint64_t total_frames;
-  uint32_t n_mels;
-  uint32_t reserved0;
-  uint64_t index_offset;
-  uint64_t index_bytes;
-  uint8_t reserved[16];
+  uint64_t data_offset = 0;
+  uint64_t total_frames = 0;
+  uint32_t n_mels = 0;
+  uint64_t index_offset = 0;
+  uint64_t index_bytes = 0;
 };
-static_assert(sizeof(Header) == kDataOffset);
+
+std::string EncodeHeader(const Header& h) {
+  std::string b(kMagic, sizeof(kMagic));
+  core::PutFixed64(&b, h.data_offset);
+  core::PutFixed64(&b, h.total_frames);
+  core::PutFixed32(&b, h.n_mels);
+  core::PutFixed32(&b, 0);  // reserved
+  core::PutFixed64(&b, h.index_offset);
+  core::PutFixed64(&b, h.index_bytes);
+  b.resize(kDataOffset, '\0');  // reserved
+  return b;
+}
+
+// `p` holds kDataOffset bytes.
+Header DecodeHeader(const char* p) {
+  Header h;
+  h.data_offset = core::DecodeFixed64(p + 8);
+  h.total_frames = core::DecodeFixed64(p + 16);
+  h.n_mels = core::DecodeFixed32(p + 24);
+  h.index_offset = core::DecodeFixed64(p + 32);
+  h.index_bytes = core::DecodeFixed64(p + 40);
+  return h;
+}
 
 nlohmann::json OptionalFloat(const std::optional<float>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
@@ -46,26 +69,19 @@ core::Result<std::unique_ptr<FeatureShardWriter>> FeatureShardWriter::Create(
     const std::string& path, int n_mels, const nlohmann::json& front_end,
     const std::string& front_end_digest,
     std::optional<std::vector<std::string>> tag_names) {
+  MER_ASSIGN_OR_RETURN(core::AtomicFile file, core::AtomicFile::Create(path));
   std::unique_ptr<FeatureShardWriter> w(new FeatureShardWriter());
   w->path_ = path;
-  w->tmp_path_ = path + ".tmp";
   w->n_mels_ = n_mels;
   w->front_end_ = front_end;
   w->digest_ = front_end_digest;
   w->tag_names_ = std::move(tag_names);
-  w->out_.open(w->tmp_path_, std::ios::binary | std::ios::trunc);
-  if (!w->out_) return core::Status::IOError(w->tmp_path_, std::strerror(errno));
-  Header h{};
-  w->out_.write(reinterpret_cast<const char*>(&h), sizeof(h));  // placeholder
+  MER_RETURN_IF_ERROR(file.Append(std::string(kDataOffset, '\0')));  // header
+  w->file_.emplace(std::move(file));
   return w;
 }
 
-FeatureShardWriter::~FeatureShardWriter() {
-  if (!finished_) {
-    out_.close();
-    std::remove(tmp_path_.c_str());
-  }
-}
+FeatureShardWriter::~FeatureShardWriter() = default;
 
 core::Status FeatureShardWriter::Add(ShardTrack track, const float* mel,
                                      int n_frames) {
@@ -85,9 +101,11 @@ core::Status FeatureShardWriter::Add(ShardTrack track, const float* mel,
   }
   track.offset = total_frames_ * static_cast<uint64_t>(n_mels_);
   track.n_frames = n_frames;
-  out_.write(reinterpret_cast<const char*>(mel),
-             static_cast<std::streamsize>(sizeof(float) * n_mels_ * n_frames));
-  if (!out_) return core::Status::IOError(tmp_path_, "write failed");
+  static_assert(std::endian::native == std::endian::little,
+                "feature shards hold little-endian float32");
+  MER_RETURN_IF_ERROR(file_->Append(std::string_view(
+      reinterpret_cast<const char*>(mel),
+      sizeof(float) * static_cast<size_t>(n_mels_) * n_frames)));
   total_frames_ += n_frames;
   tracks_.push_back(std::move(track));
   return core::Status::Ok();
@@ -116,24 +134,16 @@ core::Status FeatureShardWriter::Finish() {
   }
   index["tracks"] = std::move(tracks);
   const std::string text = index.dump();
-  Header h{};
-  std::memcpy(h.magic, kMagic, sizeof(kMagic));
+  Header h;
   h.data_offset = kDataOffset;
   h.total_frames = total_frames_;
   h.n_mels = static_cast<uint32_t>(n_mels_);
   h.index_offset = kDataOffset + total_frames_ * n_mels_ * sizeof(float);
   h.index_bytes = text.size();
-  out_.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out_.seekp(0);
-  out_.write(reinterpret_cast<const char*>(&h), sizeof(h));
-  out_.flush();
-  if (!out_) return core::Status::IOError(tmp_path_, "write failed");
-  out_.close();
-  if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
-    return core::Status::IOError(path_, std::strerror(errno));
-  }
+  MER_RETURN_IF_ERROR(file_->Append(text));
+  MER_RETURN_IF_ERROR(file_->WriteAt(0, EncodeHeader(h)));
   finished_ = true;
-  return core::Status::Ok();
+  return file_->Commit();
 }
 
 core::Result<std::unique_ptr<FeatureShard>> FeatureShard::Open(
@@ -157,9 +167,9 @@ core::Result<std::unique_ptr<FeatureShard>> FeatureShard::Open(
     s->map_ = nullptr;
     return core::Status::IOError(path, std::strerror(errno));
   }
-  Header h;
-  std::memcpy(&h, s->map_, sizeof(h));
-  if (std::memcmp(h.magic, kMagic, sizeof(kMagic)) != 0) {
+  const char* bytes = static_cast<const char*>(s->map_);
+  const Header h = DecodeHeader(bytes);
+  if (std::memcmp(bytes, kMagic, sizeof(kMagic)) != 0) {
     return core::Status::Corruption(path, "not a mer feature shard");
   }
   const uint64_t data_bytes = h.total_frames * h.n_mels * sizeof(float);
@@ -179,49 +189,53 @@ core::Result<std::unique_ptr<FeatureShard>> FeatureShard::Open(
     return core::Status::Corruption(path, "unreadable shard index");
   }
   try {
-    s->front_end_ = index.at("front_end");
-    s->digest_ = index.at("front_end_digest").get<std::string>();
-    s->has_tags_ = index.contains("tag_names");
-    if (s->has_tags_) {
-      s->tag_names_ = index.at("tag_names").get<std::vector<std::string>>();
-      if (!std::is_sorted(s->tag_names_.begin(), s->tag_names_.end())) {
-        return core::Status::Corruption(path, "tag names are not sorted");
-      }
-    }
-    for (const auto& t : index.at("tracks")) {
-      ShardTrack st;
-      st.track_id = t.at("track_id").get<std::string>();
-      st.group = t.at("group").get<std::string>();
-      st.path = t.at("path").get<std::string>();
-      int q = t.at("quadrant").get<int>();
-      if (q >= 0) st.quadrant = static_cast<core::Quadrant>(q);
-      if (!t.at("valence").is_null()) st.valence = t["valence"].get<float>();
-      if (!t.at("arousal").is_null()) st.arousal = t["arousal"].get<float>();
-      st.offset = t.at("offset").get<uint64_t>();
-      st.n_frames = t.at("n_frames").get<int>();
-      st.seconds = t.at("seconds").get<double>();
-      if (s->has_tags_) {
-        st.tags = t.at("tags").get<std::vector<std::string>>();
-        for (const std::string& tag : st.tags) {
-          if (!std::binary_search(s->tag_names_.begin(), s->tag_names_.end(),
-                                  tag)) {
-            return core::Status::Corruption(
-                path, "track " + st.track_id + ": tag '" + tag +
-                          "' is not among the shard's tag names");
-          }
-        }
-      }
-      if (st.offset + uint64_t(st.n_frames) * h.n_mels >
-          h.total_frames * h.n_mels) {
-        return core::Status::Corruption(path, "track " + st.track_id +
-                                                  " lies outside the data");
-      }
-      s->tracks_.push_back(std::move(st));
-    }
+    MER_RETURN_IF_ERROR(s->ReadIndex(index, h.total_frames * h.n_mels));
   } catch (const nlohmann::json::exception& e) {
     return core::Status::Corruption(path, std::string("shard index: ") + e.what());
   }
   return s;
+}
+
+core::Status FeatureShard::ReadIndex(const nlohmann::json& index,
+                                     uint64_t data_floats) {
+  front_end_ = index.at("front_end");
+  digest_ = index.at("front_end_digest").get<std::string>();
+  has_tags_ = index.contains("tag_names");
+  if (has_tags_) {
+    tag_names_ = index.at("tag_names").get<std::vector<std::string>>();
+    if (!std::is_sorted(tag_names_.begin(), tag_names_.end())) {
+      return core::Status::Corruption(path_, "tag names are not sorted");
+    }
+  }
+  for (const auto& t : index.at("tracks")) {
+    ShardTrack st;
+    st.track_id = t.at("track_id").get<std::string>();
+    st.group = t.at("group").get<std::string>();
+    st.path = t.at("path").get<std::string>();
+    int q = t.at("quadrant").get<int>();
+    if (q >= 0) st.quadrant = static_cast<core::Quadrant>(q);
+    if (!t.at("valence").is_null()) st.valence = t["valence"].get<float>();
+    if (!t.at("arousal").is_null()) st.arousal = t["arousal"].get<float>();
+    st.offset = t.at("offset").get<uint64_t>();
+    st.n_frames = t.at("n_frames").get<int>();
+    st.seconds = t.at("seconds").get<double>();
+    if (has_tags_) {
+      st.tags = t.at("tags").get<std::vector<std::string>>();
+      for (const std::string& tag : st.tags) {
+        if (!std::binary_search(tag_names_.begin(), tag_names_.end(), tag)) {
+          return core::Status::Corruption(
+              path_, "track " + st.track_id + ": tag '" + tag +
+                         "' is not among the shard's tag names");
+        }
+      }
+    }
+    if (st.offset + uint64_t(st.n_frames) * n_mels_ > data_floats) {
+      return core::Status::Corruption(path_, "track " + st.track_id +
+                                                 " lies outside the data");
+    }
+    tracks_.push_back(std::move(st));
+  }
+  return core::Status::Ok();
 }
 
 FeatureShard::~FeatureShard() {

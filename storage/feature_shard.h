@@ -27,19 +27,20 @@
 //                 every track a "tags" list (sorted names, [] for none);
 //                 without tags both keys are absent. Optional keys, so the
 //                 format stays 1.
-// Writers create "<name>.tmp" and rename it when Finish() succeeds: a shard
-// that exists is complete.
+// Writers write through core::AtomicFile (a temp file beside the shard,
+// fsync'ed and renamed when Finish() succeeds): a shard that exists is
+// complete. Integers in the header are little-endian.
 #ifndef MER_STORAGE_FEATURE_SHARD_H_
 #define MER_STORAGE_FEATURE_SHARD_H_
 
 #include <cstdint>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/core/atomic_file.h"
 #include "common/core/emotion.h"
 #include "common/core/result.h"
 
@@ -79,8 +80,8 @@ class FeatureShardWriter {
  private:
   FeatureShardWriter() = default;
 
-  std::string path_, tmp_path_;
-  std::ofstream out_;
+  std::string path_;
+  std::optional<core::AtomicFile> file_;
   int n_mels_ = 0;
   nlohmann::json front_end_;
   std::string digest_;
@@ -111,6 +112,9 @@ class FeatureShard {
   const float* TrackData(size_t i) const { return data_ + tracks_[i].offset; }
 
  private:
+  // The JSON index: front end, tag names, tracks (each checked to lie
+  // within the `data_floats` floats of the data section).
+  core::Status ReadIndex(const nlohmann::json& index, uint64_t data_floats);
   FeatureShard() = default;
 
   std::string path_;

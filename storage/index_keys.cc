@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/core/coding.h"
+
 namespace mer::storage::keys {
 namespace {
 
@@ -28,19 +30,6 @@ uint32_t Compact16(uint32_t v) {  // inverse of Spread16
   v = (v | (v >> 4)) & 0x00FF00FFu;
   v = (v | (v >> 8)) & 0x0000FFFFu;
   return v;
-}
-
-void AppendFloatLE(std::string* out, float f) {
-  uint32_t u = std::bit_cast<uint32_t>(f);
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(u >> (8 * i)));
-}
-
-float ReadFloatLE(const char* p) {
-  uint32_t u = 0;
-  for (int i = 0; i < 4; ++i) {
-    u |= static_cast<uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-  }
-  return std::bit_cast<float>(u);
 }
 
 }  // namespace
@@ -103,26 +92,12 @@ float FromOrderedBits(uint32_t u) {
   return std::bit_cast<float>((u & 0x80000000u) ? (u & 0x7FFFFFFFu) : ~u);
 }
 
-void AppendBigEndian32(std::string* out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((v >> shift) & 0xFF));
-  }
-}
-
-uint32_t ReadBigEndian32(std::string_view in) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) {
-    v = (v << 8) | static_cast<unsigned char>(in[i]);
-  }
-  return v;
-}
-
 std::string EncodeHitValue(const HitValue& v) {
   std::string out;
   out.reserve(kHitValueSize);
-  AppendFloatLE(&out, v.valence);
-  AppendFloatLE(&out, v.arousal);
-  AppendFloatLE(&out, v.confidence);
+  core::PutFloat(&out, v.valence);
+  core::PutFloat(&out, v.arousal);
+  core::PutFloat(&out, v.confidence);
   out.push_back(static_cast<char>(v.quadrant));
   return out;
 }
@@ -131,8 +106,8 @@ std::optional<HitValue> DecodeHitValue(std::string_view bytes) {
   if (bytes.size() != kHitValueSize) return std::nullopt;
   int q = static_cast<unsigned char>(bytes[12]);
   if (q >= core::kNumQuadrants) return std::nullopt;
-  return HitValue{ReadFloatLE(bytes.data()), ReadFloatLE(bytes.data() + 4),
-                  ReadFloatLE(bytes.data() + 8),
+  return HitValue{core::DecodeFloat(bytes.data()), core::DecodeFloat(bytes.data() + 4),
+                  core::DecodeFloat(bytes.data() + 8),
                   static_cast<core::Quadrant>(q)};
 }
 
@@ -143,7 +118,7 @@ std::string QuadrantPrefix(core::Quadrant q) {
 std::string QuadrantKey(core::Quadrant q, float confidence,
                         std::string_view track_id) {
   std::string key = QuadrantPrefix(q);
-  AppendBigEndian32(&key, ~OrderedBits(confidence));
+  core::PutBigEndian32(&key, ~OrderedBits(confidence));
   key.append(track_id);
   return key;
 }
@@ -153,13 +128,13 @@ std::optional<QuadrantKeyParts> ParseQuadrantKey(std::string_view key) {
   int q = static_cast<unsigned char>(key[0]);
   if (q >= core::kNumQuadrants) return std::nullopt;
   return QuadrantKeyParts{static_cast<core::Quadrant>(q),
-                          FromOrderedBits(~ReadBigEndian32(key.substr(1))),
+                          FromOrderedBits(~core::DecodeBigEndian32(key.data() + 1)),
                           key.substr(5)};
 }
 
 std::string VaKeyFromMorton(uint32_t z) {
   std::string key;
-  AppendBigEndian32(&key, z);
+  core::PutBigEndian32(&key, z);
   return key;
 }
 
@@ -172,7 +147,7 @@ std::string VaKey(float valence, float arousal, std::string_view track_id) {
 
 std::optional<VaKeyParts> ParseVaKey(std::string_view key) {
   if (key.size() < 5) return std::nullopt;
-  return VaKeyParts{ReadBigEndian32(key), key.substr(4)};
+  return VaKeyParts{core::DecodeBigEndian32(key.data()), key.substr(4)};
 }
 
 std::string TagPrefix(std::string_view tag) {
@@ -184,7 +159,7 @@ std::string TagPrefix(std::string_view tag) {
 std::string TagKey(std::string_view tag, float score,
                    std::string_view track_id) {
   std::string key = TagPrefix(tag);
-  AppendBigEndian32(&key, ~OrderedBits(score));
+  core::PutBigEndian32(&key, ~OrderedBits(score));
   key.append(track_id);
   return key;
 }
@@ -195,7 +170,7 @@ std::optional<TagKeyParts> ParseTagKey(std::string_view key) {
     return std::nullopt;
   }
   return TagKeyParts{key.substr(0, nul),
-                     FromOrderedBits(~ReadBigEndian32(key.substr(nul + 1))),
+                     FromOrderedBits(~core::DecodeBigEndian32(key.data() + nul + 1)),
                      key.substr(nul + 5)};
 }
 

@@ -42,9 +42,6 @@ uint32_t BigMin(uint32_t z, uint32_t zmin, uint32_t zmax);
 uint32_t OrderedBits(float f);
 float FromOrderedBits(uint32_t u);
 
-void AppendBigEndian32(std::string* out, uint32_t v);
-uint32_t ReadBigEndian32(std::string_view in);
-
 // What a secondary key's value carries.
 struct HitValue {
   float valence = 0;

@@ -1,9 +1,8 @@
 #include "storage/record_codec.h"
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
 
+#include "common/core/coding.h"
 #include "storage/index_keys.h"
 
 namespace mer::storage::codec {
@@ -125,10 +124,9 @@ core::Result<FailureRecord> DecodeFailure(std::string_view id,
 }
 
 std::string EncodeEmbedding(const std::vector<float>& v) {
-  static_assert(std::endian::native == std::endian::little,
-                "embeddings are stored little-endian");
-  return std::string(reinterpret_cast<const char*>(v.data()),
-                     v.size() * sizeof(float));
+  std::string out;
+  core::PutFloats(&out, v);
+  return out;
 }
 
 core::Result<std::vector<float>> DecodeEmbedding(std::string_view id,
@@ -136,9 +134,7 @@ core::Result<std::vector<float>> DecodeEmbedding(std::string_view id,
   if (bytes.size() % sizeof(float) != 0) {
     return Corrupt("embedding", id, "size is not a multiple of 4 bytes");
   }
-  std::vector<float> v(bytes.size() / sizeof(float));
-  std::memcpy(v.data(), bytes.data(), bytes.size());
-  return v;
+  return core::DecodeFloats(bytes.data(), bytes.size() / sizeof(float));
 }
 
 SecondaryKeys SecondaryKeysOf(const TrackResult& t) {

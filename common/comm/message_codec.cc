@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/core/check.h"
+#include "common/core/coding.h"
 
 namespace mer::comm {
 
@@ -35,12 +36,8 @@ namespace {
 class Writer {
  public:
   void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void U32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) U8(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  void U64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) U8(static_cast<uint8_t>(v >> (8 * i)));
-  }
+  void U32(uint32_t v) { core::PutFixed32(&out_, v); }
+  void U64(uint64_t v) { core::PutFixed64(&out_, v); }
   void String(std::string_view s) {
     MER_CHECK_MSG(s.size() <= std::numeric_limits<uint32_t>::max(),
                   "MessageCodec: string over 4 GiB");
@@ -63,15 +60,13 @@ class Reader {
   uint8_t U8() { return Need(1) ? static_cast<uint8_t>(in_[pos_++]) : 0; }
   uint32_t U32() {
     if (!Need(4)) return 0;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t{U8()} << (8 * i);
-    return v;
+    pos_ += 4;
+    return core::DecodeFixed32(in_.data() + pos_ - 4);
   }
   uint64_t U64() {
     if (!Need(8)) return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= uint64_t{U8()} << (8 * i);
-    return v;
+    pos_ += 8;
+    return core::DecodeFixed64(in_.data() + pos_ - 8);
   }
   std::string String() {
     const uint32_t size = U32();

@@ -1,13 +1,13 @@
 #include "common/core/npy.h"
 
-#include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <numeric>
 #include <regex>
-#include <unistd.h>
 
-#include <cerrno>
+#include "common/core/atomic_file.h"
+#include "common/core/coding.h"
 
 namespace mer::core {
 namespace {
@@ -36,33 +36,15 @@ Status WriteNpy(const std::string& path, const float* data,
   dict.append((64 - unpadded % 64) % 64, ' ');
   dict += '\n';
 
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::IOError(path, std::strerror(errno));
-    const unsigned char version[2] = {1, 0};
-    const uint16_t header_len = static_cast<uint16_t>(dict.size());
-    const unsigned char len_le[2] = {
-        static_cast<unsigned char>(header_len & 0xff),
-        static_cast<unsigned char>(header_len >> 8)};
-    out.write(kMagic, kMagicSize);
-    out.write(reinterpret_cast<const char*>(version), 2);
-    out.write(reinterpret_cast<const char*>(len_le), 2);
-    out.write(dict.data(), static_cast<std::streamsize>(dict.size()));
-    out.write(reinterpret_cast<const char*>(data),
-              static_cast<std::streamsize>(Product(shape) * sizeof(float)));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return Status::IOError(path, "write failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status s = Status::IOError(path, std::strerror(errno));
-    std::remove(tmp.c_str());
-    return s;
-  }
-  return Status::Ok();
+  std::string header(kMagic, kMagicSize);
+  header += '\x01';  // version 1.0
+  header += '\x00';
+  header += static_cast<char>(dict.size() & 0xff);  // uint16 LE length
+  header += static_cast<char>(dict.size() >> 8);
+  header += dict;
+  return WriteFileAtomic(
+      path, {header, std::string_view(reinterpret_cast<const char*>(data),
+                                      Product(shape) * sizeof(float))});
 }
 
 Result<NpyArray> ReadNpy(const std::string& path) {
@@ -76,17 +58,18 @@ Result<NpyArray> ReadNpy(const std::string& path) {
   }
   size_t header_len = 0;
   if (version[0] == 1) {
-    unsigned char b[2];
-    if (!in.read(reinterpret_cast<char*>(b), 2)) {
+    char b[2];
+    if (!in.read(b, 2)) {
       return Status::Corruption(path, "truncated .npy header");
     }
-    header_len = b[0] | (b[1] << 8);
+    header_len = static_cast<unsigned char>(b[0]) |
+                 (static_cast<unsigned char>(b[1]) << 8);
   } else if (version[0] == 2 || version[0] == 3) {
-    unsigned char b[4];
-    if (!in.read(reinterpret_cast<char*>(b), 4)) {
+    char b[4];
+    if (!in.read(b, 4)) {
       return Status::Corruption(path, "truncated .npy header");
     }
-    header_len = b[0] | (b[1] << 8) | (b[2] << 16) | (size_t{b[3]} << 24);
+    header_len = DecodeFixed32(b);
   } else {
     return Status::NotSupported(path, ".npy format version " +
                                           std::to_string(version[0]));

@@ -1,5 +1,5 @@
 // NumPy .npy files (format 1.0, little-endian float32, C order), readable by
-// numpy.load. Writing is atomic: a temp file in the same folder, then rename.
+// numpy.load. Writing is atomic (core::AtomicFile).
 #ifndef MER_COMMON_CORE_NPY_H_
 #define MER_COMMON_CORE_NPY_H_
 

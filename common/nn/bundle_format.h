@@ -31,8 +31,8 @@ struct BundleBytes {
   std::string weights;  // empty when read without weights
 };
 
-// Writes the bundle atomically: a temp file next to `path`, flushed and
-// fsync'ed, then renamed over `path`.
+// Writes the bundle atomically (core::AtomicFile: a temp file next to `path`,
+// fsync'ed, renamed over `path`, the folder fsync'ed).
 core::Status WriteBundleFile(const std::string& path,
                              std::string_view manifest_json,
                              std::string_view weights);

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "common/core/csv.h"
+#include "tests/util/test_util.h"
 
 namespace mer::core {
 namespace {
@@ -15,17 +16,12 @@ namespace fs = std::filesystem;
 
 class LabelsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mer_labels_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { dir_ = tmp_.path(); }
   std::string Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name) << text;
     return (dir_ / name).string();
   }
+  test::TempDir tmp_;
   fs::path dir_;
 };
 

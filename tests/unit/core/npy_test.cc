@@ -6,15 +6,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/util/test_util.h"
+
 namespace mer::core {
 namespace {
 
 namespace fs = std::filesystem;
 
 TEST(NpyTest, RoundTrip) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("mer_npy_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  test::TempDir tmp;
+  const fs::path dir = tmp.path();
   std::vector<float> data(3 * 5);
   for (size_t i = 0; i < data.size(); ++i) data[i] = 0.5f * i - 1;
   std::string path = (dir / "a.npy").string();
@@ -25,17 +26,15 @@ TEST(NpyTest, RoundTrip) {
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->shape, (std::vector<size_t>{3, 5}));
   EXPECT_EQ(back->data, data);
-  fs::remove_all(dir);
 }
 
 TEST(NpyTest, RejectsGarbage) {
-  fs::path p = fs::temp_directory_path() /
-               ("mer_npy_bad_" + std::to_string(::getpid()));
+  test::TempDir tmp;
+  const fs::path p = tmp.File("bad.npy");
   std::ofstream(p) << "not numpy";
   auto r = ReadNpy(p.string());
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find(p.string()), std::string::npos);
-  fs::remove(p);
 }
 
 // numpy.load reads what we write (skipped when numpy is not installed).
@@ -43,8 +42,8 @@ TEST(NpyTest, NumpyLoadsIt) {
   if (std::system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") != 0) {
     GTEST_SKIP() << "python3-numpy not installed; cannot cross-check";
   }
-  fs::path p = fs::temp_directory_path() /
-               ("mer_npy_np_" + std::to_string(::getpid()) + ".npy");
+  test::TempDir tmp;
+  const fs::path p = tmp.File("np.npy");
   std::vector<float> data = {1.5f, -2.0f, 3.25f, 4.0f, 0.0f, 6.0f};
   ASSERT_TRUE(WriteNpy(p.string(), data.data(), {2, 3}).ok());
   std::string cmd = "/usr/bin/python3 -c \"import numpy as n; a=n.load('" +
@@ -52,7 +51,6 @@ TEST(NpyTest, NumpyLoadsIt) {
                     "'); assert a.shape==(2,3) and a.dtype==n.float32 and "
                     "a[0,2]==3.25 and a[1,0]==4.0\"";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
-  fs::remove(p);
 }
 
 }  // namespace
