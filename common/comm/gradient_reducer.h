@@ -13,7 +13,8 @@
 // several buckets. With one rank the call is a no-op.
 //
 // The NCCL implementation for device buffers is NcclGradientReducer in
-// common/comm/nccl_reducer.h (target mer_comm_nccl, built with MER_WITH_NCCL).
+// common/comm/nccl_reducer.h (target mer_comm_nccl, built with MER_WITH_NCCL);
+// MakeGradientReducer (gradient_sync.h) picks one for the build and device.
 #ifndef MER_COMMON_COMM_GRADIENT_REDUCER_H_
 #define MER_COMMON_COMM_GRADIENT_REDUCER_H_
 
@@ -37,6 +38,12 @@ class GradientReducer {
   // abort). The spans' memory is written in place and not retained.
   [[nodiscard]] virtual core::Status AverageInPlace(
       const std::vector<std::span<float>>& buffers) = 0;
+
+  // True when the buffers must be device (GPU) memory, false for host
+  // memory.
+  virtual bool on_device() const { return false; }
+  // What averages the gradients, for the log: "MPI (host buffers)".
+  virtual const char* name() const { return "MPI (host buffers)"; }
 };
 
 struct MpiGradientReducerOptions {

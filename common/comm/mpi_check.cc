@@ -7,19 +7,42 @@
 
 namespace mer::comm {
 
-void AbortJob(const char* library, int code, const char* text,
-              const char* call, const char* file, int line) {
+namespace {
+
+// The world rank, or -1 when MPI is not up.
+int WorldRank(bool* mpi_up) {
   int initialized = 0;
   int finalized = 0;
   MPI_Initialized(&initialized);
   MPI_Finalized(&finalized);
+  *mpi_up = initialized && !finalized;
   int rank = -1;
-  if (initialized && !finalized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (*mpi_up) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return rank;
+}
+
+[[noreturn]] void Abort(bool mpi_up) {
+  std::fflush(stderr);
+  if (mpi_up) MPI_Abort(MPI_COMM_WORLD, 1);
+  std::abort();
+}
+
+}  // namespace
+
+void AbortJob(const char* library, int code, const char* text,
+              const char* call, const char* file, int line) {
+  bool mpi_up = false;
+  const int rank = WorldRank(&mpi_up);
   std::fprintf(stderr, "[r%d] %s error %d in %s at %s:%d: %s\n", rank, library,
                code, call, file, line, text);
-  std::fflush(stderr);
-  if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, 1);
-  std::abort();
+  Abort(mpi_up);
+}
+
+void AbortJob(const std::string& message) {
+  bool mpi_up = false;
+  const int rank = WorldRank(&mpi_up);
+  std::fprintf(stderr, "[r%d] %s\n", rank, message.c_str());
+  Abort(mpi_up);
 }
 
 void MpiCheckFailed(int code, const char* call, const char* file, int line) {

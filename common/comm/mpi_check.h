@@ -10,6 +10,8 @@
 #ifndef MER_COMMON_COMM_MPI_CHECK_H_
 #define MER_COMMON_COMM_MPI_CHECK_H_
 
+#include <string>
+
 namespace mer::comm {
 // Prints "MPI error <code> in <call> at file:line: <MPI_Error_string>" and calls
 // MPI_Abort(MPI_COMM_WORLD, 1). Falls back to std::abort when MPI is not
@@ -21,6 +23,9 @@ namespace mer::comm {
 // fault (MPI, NCCL, CUDA) ends a run.
 [[noreturn]] void AbortJob(const char* library, int code, const char* text,
                            const char* call, const char* file, int line);
+// Prints "[rN] MESSAGE" and aborts the whole job the same way: for a rank
+// whose job failed after the start, when the others would wait for it.
+[[noreturn]] void AbortJob(const std::string& message);
 }  // namespace mer::comm
 
 #define MER_MPI_CHECK(call)                                                \

@@ -29,6 +29,10 @@ void CudaCheckFailed(cudaError_t code, const char* call, const char* file,
            line);
 }
 
+bool NcclMustAbort(ncclResult_t query, ncclResult_t async) {
+  return query != ncclSuccess || async != ncclSuccess;
+}
+
 int CudaDeviceCount() {
   int count = 0;
   // No driver or no device is an answer here, not a fault.
@@ -80,7 +84,19 @@ core::Result<std::unique_ptr<NcclCommunicator>> NcclCommunicator::Create(
 }
 
 NcclCommunicator::~NcclCommunicator() {
-  if (comm_ != nullptr) MER_NCCL_CHECK(ncclCommDestroy(comm_));
+  if (comm_ == nullptr) return;
+  // Horovod's commDestroyOrAbort: ncclCommDestroy waits for the
+  // communicator's pending work, which never finishes after an
+  // asynchronous error (a peer died, a network failed); abort it then.
+  ncclResult_t async = ncclSuccess;
+  const ncclResult_t query = ncclCommGetAsyncError(comm_, &async);
+  if (NcclMustAbort(query, async)) {
+    std::fprintf(stderr, "NCCL communicator: %s; aborting it\n",
+                 ncclGetErrorString(query != ncclSuccess ? query : async));
+    ncclCommAbort(comm_);  // its own failure changes nothing now
+    return;
+  }
+  MER_NCCL_CHECK(ncclCommDestroy(comm_));
 }
 
 NcclGradientReducer::NcclGradientReducer(NcclCommunicator* comm,

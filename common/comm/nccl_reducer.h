@@ -8,7 +8,7 @@
 //   MER_RETURN_IF_ERROR(reducer.AverageInPlace(device_grad_spans));
 //
 // Ownership and threads: NcclCommunicator owns its ncclComm_t (destroyed in
-// the destructor) and must outlive the reducers using it. Neither class is
+// the destructor, or aborted when NCCL reports an asynchronous error) and must outlive the reducers using it. Neither class is
 // thread-safe; call them from the rank's MPI thread.
 #ifndef MER_COMMON_COMM_NCCL_REDUCER_H_
 #define MER_COMMON_COMM_NCCL_REDUCER_H_
@@ -26,6 +26,11 @@
 namespace mer::comm {
 
 class Communicator;
+
+// Whether a communicator must be aborted rather than destroyed, given the
+// return code of ncclCommGetAsyncError (`query`) and the error it reported
+// (`async`): a destroy would wait forever for work an error left hanging.
+bool NcclMustAbort(ncclResult_t query, ncclResult_t async);
 
 // Number of CUDA devices visible to this process; 0 when there is no driver
 // or no device (never aborts, so callers can decide to fall back to CPU).

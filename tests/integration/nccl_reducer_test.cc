@@ -19,6 +19,16 @@ namespace {
 
 using mpitest::Mpi;
 
+// The destructor's destroy-or-abort choice (no device needed): a clean
+// communicator is destroyed; one whose async-error query failed or reported
+// an error is aborted, since a destroy would wait for work that never ends.
+TEST(NcclCommunicatorTest, AbortsInsteadOfDestroyingAfterAnAsyncError) {
+  EXPECT_FALSE(NcclMustAbort(ncclSuccess, ncclSuccess));
+  EXPECT_TRUE(NcclMustAbort(ncclSuccess, ncclSystemError));
+  EXPECT_TRUE(NcclMustAbort(ncclSuccess, ncclRemoteError));
+  EXPECT_TRUE(NcclMustAbort(ncclInvalidArgument, ncclSuccess));
+}
+
 TEST(NcclCommunicatorTest, WithoutADeviceCreateSaysNotSupported) {
   if (CudaDeviceCount() > 0) {
     GTEST_SKIP() << "a CUDA device is visible; the no-device path is not "

@@ -1,11 +1,11 @@
 // WorkerTransport: how a worker's protocol loop (index_worker.h) talks to the
 // coordinator, as whole WorkMessages. MpiWorkerTransport sends to and
 // receives from rank 0 of a Communicator; one-rank jobs use an in-process
-// channel instead (cli/index_command.cc).
+// channel instead (coordinator/local_channel.h).
 //
 // Thread-safety: an instance is used by one thread (the rank's MPI thread).
-#ifndef MER_WORKER_WORKER_TRANSPORT_H_
-#define MER_WORKER_WORKER_TRANSPORT_H_
+#ifndef MER_COMMON_COMM_WORKER_TRANSPORT_H_
+#define MER_COMMON_COMM_WORKER_TRANSPORT_H_
 
 #include <chrono>
 #include <optional>
@@ -14,31 +14,31 @@
 #include "common/comm/work_messages.h"
 #include "common/core/result.h"
 
-namespace mer::worker {
+namespace mer::comm {
 
 class WorkerTransport {
  public:
   virtual ~WorkerTransport();
   // Sends `message` to the coordinator (may return before it is received).
-  [[nodiscard]] virtual core::Status Send(const comm::WorkMessage& message) = 0;
+  [[nodiscard]] virtual core::Status Send(const WorkMessage& message) = 0;
   // The next message from the coordinator, waiting at most `timeout`;
   // nullopt when none came.
-  virtual core::Result<std::optional<comm::WorkMessage>> Receive(
+  virtual core::Result<std::optional<WorkMessage>> Receive(
       std::chrono::milliseconds timeout) = 0;
 };
 
 class MpiWorkerTransport : public WorkerTransport {
  public:
   // `comm` is not owned; the coordinator is rank 0.
-  explicit MpiWorkerTransport(comm::Communicator* comm) : comm_(comm) {}
-  core::Status Send(const comm::WorkMessage& message) override;
-  core::Result<std::optional<comm::WorkMessage>> Receive(
+  explicit MpiWorkerTransport(Communicator* comm) : comm_(comm) {}
+  core::Status Send(const WorkMessage& message) override;
+  core::Result<std::optional<WorkMessage>> Receive(
       std::chrono::milliseconds timeout) override;
 
  private:
-  comm::Communicator* comm_;  // not owned
+  Communicator* comm_;  // not owned
 };
 
-}  // namespace mer::worker
+}  // namespace mer::comm
 
-#endif  // MER_WORKER_WORKER_TRANSPORT_H_
+#endif  // MER_COMMON_COMM_WORKER_TRANSPORT_H_
