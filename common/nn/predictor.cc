@@ -78,6 +78,8 @@ const BundleManifest& Predictor::manifest() const {
   return impl_->loaded.manifest;
 }
 
+int Predictor::batch_size() const { return impl_->options.batch_size; }
+
 core::Result<SegmentOutputs> Predictor::Run(const float* segments, int n,
                                             int n_mels, int n_frames) {
   const BundleManifest& manifest = impl_->loaded.manifest;
@@ -102,10 +104,6 @@ core::Result<SegmentOutputs> Predictor::Run(const float* segments, int n,
   out.num_classes = config.num_quadrants;
   out.embedding_dim = static_cast<int>(impl_->loaded.model->embedding_dim());
   out.num_tags = config.num_tags;
-  out.probs.resize(static_cast<size_t>(n) * out.num_classes);
-  out.va.resize(static_cast<size_t>(n) * 2);
-  out.embeddings.resize(static_cast<size_t>(n) * out.embedding_dim);
-  out.tag_probs.resize(static_cast<size_t>(n) * out.num_tags);
   auto copy_rows = [](const torch::Tensor& t, std::vector<float>* dst,
                       int64_t first_row) {
     torch::Tensor c = t.to(torch::kCPU, torch::kFloat).contiguous();
@@ -114,6 +112,10 @@ core::Result<SegmentOutputs> Predictor::Run(const float* segments, int n,
   };
   const int64_t segment_size = static_cast<int64_t>(n_mels) * n_frames;
   try {
+    out.probs.resize(static_cast<size_t>(n) * out.num_classes);
+    out.va.resize(static_cast<size_t>(n) * 2);
+    out.embeddings.resize(static_cast<size_t>(n) * out.embedding_dim);
+    out.tag_probs.resize(static_cast<size_t>(n) * out.num_tags);
     torch::NoGradGuard no_grad;
     EmotionModel& model = impl_->loaded.model;
     model->eval();

@@ -59,6 +59,8 @@ class Predictor {
                                    int n_frames);
 
   const BundleManifest& manifest() const;
+  // Windows per forward pass (PredictorOptions::batch_size).
+  int batch_size() const;
 
  private:
   struct Impl;
