@@ -1,12 +1,12 @@
 // mer eval --model M --data LABELS.csv|SHARDS [--json]: metrics of a model
-// on a labelled set (worker/eval_job.h).
+// on a labelled set (worker/train/eval_job.h).
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
 #include "cli/mpi_session.h"
-#include "worker/eval_job.h"
+#include "worker/train/eval_job.h"
 
 namespace mer::cli {
 
@@ -20,6 +20,7 @@ int EvalMain(const std::vector<std::string>& args) {
       ("threads", po::value<int>()->default_value(0), "decode threads (0 = all cores)")
       ("torch-threads", po::value<int>()->default_value(0), "LibTorch threads (0 = its default)")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")
+      ("predictions", po::value<std::string>(), "also write every track's prediction to this CSV")
       ("no-progress", "no progress line on stderr")
       ("json", "print the metrics as one JSON object");
   po::positional_options_description pos;
@@ -49,6 +50,7 @@ int EvalMain(const std::vector<std::string>& args) {
   o.predict.predictor.num_threads = vm["torch-threads"].as<int>();
   o.predict.predictor.device = vm["device"].as<std::string>();
   o.progress = !vm.count("no-progress");
+  if (vm.count("predictions")) o.predictions_csv = vm["predictions"].as<std::string>();
   if (auto s = o.Validate(); !s.ok()) return UsageError("eval", s.message());
   auto mpi = StartMpi();
   if (!mpi.ok()) {

@@ -1,5 +1,6 @@
 // mer train --data SHARDS|LABELS.csv --out MODEL.merm: trains an emotion
-// model across all MPI ranks (worker/train_job.h, worker/trainer.h).
+// model across all MPI ranks (worker/train/train_job.h,
+// worker/train/trainer.h).
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -11,7 +12,7 @@
 #include "cli/command.h"
 #include "cli/front_end_options.h"
 #include "cli/mpi_session.h"
-#include "worker/train_job.h"
+#include "worker/train/train_job.h"
 
 namespace mer::cli {
 namespace {
@@ -40,11 +41,10 @@ core::Result<std::vector<int>> ParseInts(const std::string& option, const std::s
   return out;
 }
 
-}  // namespace
-
-int TrainMain(const std::vector<std::string>& args) {
-  po::options_description desc("Options"), model("Model"), train("Training"), hidden;
-  desc.add_options()
+void AddTrainOptions(po::options_description* desc,
+                     po::options_description* model,
+                     po::options_description* train) {
+  desc->add_options()
       ("data", po::value<std::string>(), "feature-shard folder (mer extract) or labels CSV (extracted on the fly)")
       ("out,o", po::value<std::string>(), "model bundle to write (.merm)")
       ("metrics-dir", po::value<std::string>(), "report folder (default: OUT without extension + .metrics)")
@@ -61,7 +61,7 @@ int TrainMain(const std::vector<std::string>& args) {
       ("threads", po::value<int>()->default_value(0), "torch threads per rank (0 = LibTorch's default)")
       ("no-progress", "no per-epoch lines on stderr")
       ("json", "print the summary as JSON");
-  model.add_options()
+  model->add_options()
       ("arch", po::value<std::string>()->default_value("crnn"), "cnn, rnn, crnn, pcrnn or attn-lstm")
       ("frames", po::value<int>()->default_value(0), "frames per training crop (0 = the front end's segment)")
       ("channels", po::value<std::string>(), "conv channels per block, e.g. 32,64,64,64")
@@ -73,7 +73,7 @@ int TrainMain(const std::vector<std::string>& args) {
       ("input-pool", po::value<std::string>(), "average-pool the input by FREQ,TIME before the trunk, e.g. 2,2 (about 4x less compute)")
       ("stats-dim", po::value<int>(), "features from per-band mean/std/|delta| statistics beside the trunk (0 = none)")
       ("input-norm", po::value<std::string>(), "affine or batchnorm");
-  train.add_options()
+  train->add_options()
       ("epochs", po::value<int>()->default_value(30), "epochs")
       ("batch-size", po::value<int>()->default_value(24), "segments per step and rank")
       ("lr", po::value<double>()->default_value(1e-3), "Adam learning rate")
@@ -92,8 +92,123 @@ int TrainMain(const std::vector<std::string>& args) {
       ("aug-time-mask", po::value<int>()->default_value(32), "max width of the time mask (frames; 0 = none)")
       ("patience", po::value<int>()->default_value(0), "stop after N epochs without a better val macro-F1 (0 = never)")
       ("average-last", po::value<int>()->default_value(0), "keep the average of the last N epochs' weights")
-      ("eval-windows", po::value<int>()->default_value(16), "max evaluation windows per track")
+      ("eval-windows", po::value<int>()->default_value(0), "score validation and CV test tracks from at most N windows each, for speed (0 = every window, as users' tracks)")
       ("seed", po::value<uint64_t>()->default_value(1), "seed of weights, crops, augmentation, splits");
+}
+
+// --arch (or the paper2019 preset's CRNN) and the model options.
+core::Status ParseModel(const po::variables_map& vm, nn::ModelConfig* m) {
+  const bool paper = vm["preset"].as<std::string>() == "paper2019";
+  auto config = paper ? core::Result<nn::ModelConfig>(nn::ModelConfig::Paper2019())
+                      : nn::ModelConfig::Named(vm["arch"].as<std::string>());
+  MER_RETURN_IF_ERROR(config.status());
+  *m = *config;
+  // Frequency pools follow the data's bands and --input-pool: resolved by
+  // the trainer, not here for the default 96 (the paper's are fixed).
+  if (!paper) m->freq_pools.clear();
+  if (vm["frames"].as<int>() > 0) m->n_frames = vm["frames"].as<int>();
+  else if (!paper) m->n_frames = 0;  // the data's segment length
+  if (vm.count("channels")) {
+    MER_ASSIGN_OR_RETURN(m->channels,
+                         ParseInts("channels", vm["channels"].as<std::string>()));
+  }
+  if (vm.count("rnn-hidden")) m->rnn_hidden = vm["rnn-hidden"].as<int>();
+  if (vm.count("rnn-layers")) m->rnn_layers = vm["rnn-layers"].as<int>();
+  if (vm.count("cnn-dropout")) m->cnn_dropout = vm["cnn-dropout"].as<float>();
+  if (vm.count("rnn-dropout")) m->rnn_dropout = vm["rnn-dropout"].as<float>();
+  if (vm.count("embedding-dim")) m->embedding_dim = vm["embedding-dim"].as<int>();
+  if (vm.count("stats-dim")) m->stats_dim = vm["stats-dim"].as<int>();
+  if (vm.count("input-pool")) {
+    const std::string text = vm["input-pool"].as<std::string>();
+    MER_ASSIGN_OR_RETURN(std::vector<int> pool, ParseInts("input-pool", text));
+    if (pool.size() != 2) {
+      return core::Status::InvalidArgument("--input-pool '" + text +
+                                           "': expected FREQ,TIME, e.g. 2,2");
+    }
+    m->input_freq_pool = pool[0];
+    m->input_time_pool = pool[1];
+  }
+  if (vm.count("input-norm")) m->input_norm = vm["input-norm"].as<std::string>();
+  return core::Status::Ok();
+}
+
+// The training settings (the paper2019 preset has its own defaults).
+core::Status ParseTraining(const po::variables_map& vm,
+                           worker::TrainerOptions* t) {
+  t->epochs = vm["epochs"].as<int>();
+  t->batch_size = vm["batch-size"].as<int>();
+  t->learning_rate = vm["lr"].as<double>();
+  t->weight_decay = vm["weight-decay"].as<double>();
+  t->lr_schedule = vm["lr-schedule"].as<std::string>();
+  t->warmup_epochs = vm["warmup-epochs"].as<int>();
+  if (vm["preset"].as<std::string>() == "paper2019") {
+    // The seed paper: Adam 1e-3, batch 24, constant rate.
+    if (vm["batch-size"].defaulted()) t->batch_size = 24;
+    if (vm["lr-schedule"].defaulted()) t->lr_schedule = "constant";
+    if (vm["weight-decay"].defaulted()) t->weight_decay = 0;
+    if (vm["warmup-epochs"].defaulted()) t->warmup_epochs = 0;
+  }
+  t->crops_per_track = vm["crops-per-track"].as<int>();
+  t->class_weights = vm.count("class-weights") > 0;
+  t->label_smoothing = vm["label-smoothing"].as<float>();
+  t->va_weight = vm["va-weight"].as<float>();
+  t->tags = vm.count("tags") > 0;
+  t->tag_weight = vm["tag-weight"].as<float>();
+  if (!t->tags && !vm["tag-weight"].defaulted()) {
+    return core::Status::InvalidArgument("--tag-weight needs --tags");
+  }
+  t->augment.enabled = !vm.count("no-augment");
+  t->augment.gain_db = vm["aug-gain-db"].as<float>();
+  t->augment.freq_mask_width = vm["aug-freq-mask"].as<int>();
+  t->augment.freq_masks = t->augment.freq_mask_width > 0 ? 1 : 0;
+  t->augment.time_mask_width = vm["aug-time-mask"].as<int>();
+  t->augment.time_masks = t->augment.time_mask_width > 0 ? 1 : 0;
+  t->patience = vm["patience"].as<int>();
+  t->average_last = vm["average-last"].as<int>();
+  t->eval_max_windows = vm["eval-windows"].as<int>();
+  t->seed = vm["seed"].as<uint64_t>();
+  return core::Status::Ok();
+}
+
+// The whole job: data, reports, splits, the run's settings.
+core::Result<worker::TrainJobOptions> ParseTrainJob(const po::variables_map& vm) {
+  worker::TrainJobOptions o;
+  if (vm.count("data")) o.data = vm["data"].as<std::string>();
+  if (vm.count("out")) o.out = vm["out"].as<std::string>();
+  if (vm.count("metrics-dir")) o.metrics_dir = vm["metrics-dir"].as<std::string>();
+  o.val_fraction = vm["val-fraction"].as<double>();
+  o.folds = vm["folds"].as<int>();
+  if (vm.count("compare")) o.compare = SplitList(vm["compare"].as<std::string>());
+  o.split_seed = vm["split-seed"].as<uint64_t>();
+  MER_ASSIGN_OR_RETURN(o.source.labels.va_scale,
+                       core::ParseVaScale(vm["va-scale"].as<std::string>()));
+  o.source.labels.group_by = vm["group-by"].as<std::string>();
+  o.source.labels.tags_column = vm["tags-column"].as<std::string>();
+  o.source.progress = !vm.count("no-progress");
+  MER_ASSIGN_OR_RETURN(o.source.front_end, FrontEndFromArgs(vm));
+  MER_RETURN_IF_ERROR(ParseModel(vm, &o.trainer.model));
+  MER_RETURN_IF_ERROR(ParseTraining(vm, &o.trainer));
+  worker::TrainerRunOptions& r = o.run;
+  r.threads = vm["threads"].as<int>();
+  r.device = vm["device"].as<std::string>();
+  r.progress = !vm.count("no-progress");
+  r.resume = vm.count("resume") > 0;
+  if (vm.count("checkpoint-dir")) {
+    r.checkpoint_dir = vm["checkpoint-dir"].as<std::string>();
+  } else if (!o.out.empty() && o.folds == 0) {
+    std::filesystem::path p(o.out);
+    p.replace_extension("");
+    r.checkpoint_dir = p.string() + ".ckpt";
+  }
+  MER_RETURN_IF_ERROR(o.Validate());
+  return o;
+}
+
+}  // namespace
+
+int TrainMain(const std::vector<std::string>& args) {
+  po::options_description desc("Options"), model("Model"), train("Training"), hidden;
+  AddTrainOptions(&desc, &model, &train);
   desc.add(model).add(train);
   AddFrontEndOptions(desc);
   po::positional_options_description pos;
@@ -105,11 +220,11 @@ int TrainMain(const std::vector<std::string>& args) {
               "--tags a tag head) on\nlog-mel feature shards or a labels CSV "
               "(tags: a 'tags' column of ';'-separated names).\nValidation "
               "splits and folds are grouped (--group-by): no group on both "
-              "sides.\nUnder "
-              "mpirun the job is data-parallel (N ranks x batch b == 1 rank x "
-              "batch N*b). A checkpoint\nis written every epoch; --resume "
-              "continues exactly. --preset paper2019 also selects the seed\n"
-              "paper's CRNN and settings (Adam 1e-3, batch 24).",
+              "sides.\nUnder mpirun the job is data-parallel (gradients "
+              "averaged over the ranks; without\nBatchNorm, N ranks x batch b "
+              "== 1 rank x batch N*b). A checkpoint is written every\nepoch; "
+              "--resume continues exactly. --preset paper2019 also selects the "
+              "seed paper's\nCRNN and settings (Adam 1e-3, batch 24).",
               desc,
               "Examples:\n  mer extract --data ../shared/data/4q-dev/labels.csv --out shards\n"
               "  mer train --data shards --out models/my.merm --epochs 30\n"
@@ -118,116 +233,22 @@ int TrainMain(const std::vector<std::string>& args) {
               "  mpirun -np 2 mer train --data shards --out m.merm\n");
     return kExitOk;
   }
-  const auto& vm = parsed->vm;
-  worker::TrainJobOptions o;
-  if (vm.count("data")) o.data = vm["data"].as<std::string>();
-  if (vm.count("out")) o.out = vm["out"].as<std::string>();
-  if (vm.count("metrics-dir")) o.metrics_dir = vm["metrics-dir"].as<std::string>();
-  o.val_fraction = vm["val-fraction"].as<double>();
-  o.folds = vm["folds"].as<int>();
-  if (vm.count("compare")) o.compare = SplitList(vm["compare"].as<std::string>());
-  o.split_seed = vm["split-seed"].as<uint64_t>();
-  auto scale = core::ParseVaScale(vm["va-scale"].as<std::string>());
-  if (!scale.ok()) return UsageError("train", scale.status().message());
-  o.source.labels.va_scale = *scale;
-  o.source.labels.group_by = vm["group-by"].as<std::string>();
-  o.source.labels.tags_column = vm["tags-column"].as<std::string>();
-  o.source.progress = !vm.count("no-progress");
-  auto fe = FrontEndFromArgs(vm);
-  if (!fe.ok()) return UsageError("train", fe.status().message());
-  o.source.front_end = *fe;
-
-  worker::TrainerOptions& t = o.trainer;
-  const bool paper = vm["preset"].as<std::string>() == "paper2019";
-  auto config = paper ? core::Result<nn::ModelConfig>(nn::ModelConfig::Paper2019())
-                      : nn::ModelConfig::Named(vm["arch"].as<std::string>());
-  if (!config.ok()) return UsageError("train", config.status().message());
-  t.model = *config;
-  // Frequency pools follow the data's bands and --input-pool: resolved by
-  // the trainer, not here for the default 96 (the paper's are fixed).
-  if (!paper) t.model.freq_pools.clear();
-  if (vm["frames"].as<int>() > 0) t.model.n_frames = vm["frames"].as<int>();
-  else if (!paper) t.model.n_frames = 0;  // the data's segment length
-  if (vm.count("channels")) {
-    auto ch = ParseInts("channels", vm["channels"].as<std::string>());
-    if (!ch.ok()) return UsageError("train", ch.status().message());
-    t.model.channels = *ch;
-  }
-  if (vm.count("rnn-hidden")) t.model.rnn_hidden = vm["rnn-hidden"].as<int>();
-  if (vm.count("rnn-layers")) t.model.rnn_layers = vm["rnn-layers"].as<int>();
-  if (vm.count("cnn-dropout")) t.model.cnn_dropout = vm["cnn-dropout"].as<float>();
-  if (vm.count("rnn-dropout")) t.model.rnn_dropout = vm["rnn-dropout"].as<float>();
-  if (vm.count("embedding-dim")) t.model.embedding_dim = vm["embedding-dim"].as<int>();
-  if (vm.count("stats-dim")) t.model.stats_dim = vm["stats-dim"].as<int>();
-  if (vm.count("input-pool")) {
-    auto pool = ParseInts("input-pool", vm["input-pool"].as<std::string>());
-    if (!pool.ok()) return UsageError("train", pool.status().message());
-    if (pool->size() != 2) {
-      return UsageError("train", "--input-pool '" + vm["input-pool"].as<std::string>() +
-                                     "': expected FREQ,TIME, e.g. 2,2");
-    }
-    t.model.input_freq_pool = (*pool)[0];
-    t.model.input_time_pool = (*pool)[1];
-  }
-  if (vm.count("input-norm")) t.model.input_norm = vm["input-norm"].as<std::string>();
-  t.epochs = vm["epochs"].as<int>();
-  t.batch_size = vm["batch-size"].as<int>();
-  t.learning_rate = vm["lr"].as<double>();
-  t.weight_decay = vm["weight-decay"].as<double>();
-  t.lr_schedule = vm["lr-schedule"].as<std::string>();
-  t.warmup_epochs = vm["warmup-epochs"].as<int>();
-  if (paper) {
-    // The seed paper: Adam 1e-3, batch 24, constant rate.
-    if (vm["batch-size"].defaulted()) t.batch_size = 24;
-    if (vm["lr-schedule"].defaulted()) t.lr_schedule = "constant";
-    if (vm["weight-decay"].defaulted()) t.weight_decay = 0;
-    if (vm["warmup-epochs"].defaulted()) t.warmup_epochs = 0;
-  }
-  t.crops_per_track = vm["crops-per-track"].as<int>();
-  t.class_weights = vm.count("class-weights") > 0;
-  t.label_smoothing = vm["label-smoothing"].as<float>();
-  t.va_weight = vm["va-weight"].as<float>();
-  t.tags = vm.count("tags") > 0;
-  t.tag_weight = vm["tag-weight"].as<float>();
-  if (!t.tags && !vm["tag-weight"].defaulted())
-    return UsageError("train", "--tag-weight needs --tags");
-  t.augment.enabled = !vm.count("no-augment");
-  t.augment.gain_db = vm["aug-gain-db"].as<float>();
-  t.augment.freq_mask_width = vm["aug-freq-mask"].as<int>();
-  t.augment.freq_masks = t.augment.freq_mask_width > 0 ? 1 : 0;
-  t.augment.time_mask_width = vm["aug-time-mask"].as<int>();
-  t.augment.time_masks = t.augment.time_mask_width > 0 ? 1 : 0;
-  t.patience = vm["patience"].as<int>();
-  t.average_last = vm["average-last"].as<int>();
-  t.eval_max_windows = vm["eval-windows"].as<int>();
-  t.seed = vm["seed"].as<uint64_t>();
-  t.threads = vm["threads"].as<int>();
-  t.device = vm["device"].as<std::string>();
-  t.progress = !vm.count("no-progress");
-  t.resume = vm.count("resume") > 0;
-  if (vm.count("checkpoint-dir")) {
-    t.checkpoint_dir = vm["checkpoint-dir"].as<std::string>();
-  } else if (!o.out.empty() && o.folds == 0) {
-    std::filesystem::path p(o.out);
-    p.replace_extension("");
-    t.checkpoint_dir = p.string() + ".ckpt";
-  }
-  if (auto s = o.Validate(); !s.ok()) return UsageError("train", s.message());
-
+  auto o = ParseTrainJob(parsed->vm);
+  if (!o.ok()) return UsageError("train", o.status().message());
   auto mpi = StartMpi();
   if (!mpi.ok()) {
     PrintError("train", mpi.status().message());
     return kExitFailure;
   }
   comm::Communicator& world = *(*mpi)->world;
-  t.local_rank = (*mpi)->env->local_rank();
-  auto report = worker::RunTrainJob(o, world);
+  o->run.local_rank = (*mpi)->env->local_rank();
+  auto report = worker::RunTrainJob(*o, world);
   if (!report.ok()) {
     PrintError("train", report.status().ToString());
     return kExitFailure;
   }
   if (world.rank() == 0) {
-    if (vm.count("json")) {
+    if (parsed->vm.count("json")) {
       std::cout << report->json.dump() << "\n";
     } else {
       std::cout << report->text;

@@ -2,8 +2,9 @@
 // all MPI ranks, into feature shards (storage/feature_shard.h).
 //
 // Rank r of N takes tracks r, r + N, r + 2N, ... of the CSV and writes
-// OUT/part-r-of-N.mershard with `threads` decode threads; a track that fails
-// is reported and left out. Rank 0 then writes OUT/dataset.json (front end,
+// OUT/part-r-of-N.mershard with `threads` decode threads, in CSV order (the
+// same command always writes the same shards); a track that fails is
+// reported and left out. Rank 0 then writes OUT/dataset.json (front end,
 // label digest, counts, tag names when the set has tags) and OUT/failures.jsonl
 // (one JSON object per failed track: track_id, path, reason). Shards of an
 // earlier run with another rank count are removed first, so the folder always

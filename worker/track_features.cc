@@ -33,4 +33,14 @@ core::Result<TrackFeatures> ComputeTrackFeatures(
   }
 }
 
+nn::WindowPlan WindowPlanFor(const nn::ModelConfig& config,
+                             const dsp::FrontEndParams& fe) {
+  nn::WindowPlan plan;
+  plan.frames = config.n_frames;
+  plan.hop_frames = fe.SegmentHopFrames();
+  plan.max_windows = 0;
+  plan.seconds_per_frame = static_cast<double>(fe.hop_length) / fe.sample_rate;
+  return plan;
+}
+
 }  // namespace mer::worker

@@ -9,6 +9,8 @@
 #include "common/core/result.h"
 #include "common/dsp/front_end_params.h"
 #include "common/dsp/spectrogram.h"
+#include "common/nn/model_config.h"
+#include "common/nn/track_windows.h"
 
 namespace mer::worker {
 
@@ -32,6 +34,13 @@ struct TrackFeatures {
 core::Result<TrackFeatures> ComputeTrackFeatures(
     const std::string& path, dsp::LogMelExtractor& extractor,
     const TrackFeatureOptions& options = {});
+
+// The windows a model of `config` sees of a track made with front end `fe`:
+// the model's input frames, every segment hop of the front end, all of them
+// (max_windows 0). Every path that runs a model on whole tracks (index,
+// predict, eval, training validation) takes its plan from here.
+nn::WindowPlan WindowPlanFor(const nn::ModelConfig& config,
+                             const dsp::FrontEndParams& fe);
 
 }  // namespace mer::worker
 

@@ -3,16 +3,24 @@
 #include <cmath>
 
 #include "common/dsp/spectrogram.h"
-#include "worker/data_split.h"
+#include "common/nn/track_inference.h"
 
 namespace mer::worker {
 
 struct TrackPredictor::Impl {
+  Impl(nn::Predictor p, const dsp::FrontEndParams& fe,
+       const TrackPredictorOptions& o)
+      : predictor(std::move(p)),
+        front_end(fe),
+        extractor(fe),
+        options(o),
+        inference(&predictor, WindowPlanFor(predictor.manifest().config, fe)) {}
+
   nn::Predictor predictor;
   dsp::FrontEndParams front_end;
-  std::unique_ptr<dsp::LogMelExtractor> extractor;
+  dsp::LogMelExtractor extractor;
   TrackPredictorOptions options;
-  int frames = 0;
+  nn::TrackInference inference;  // borrows `predictor`
 };
 
 TrackPredictor::TrackPredictor(std::unique_ptr<Impl> impl)
@@ -25,18 +33,17 @@ core::Result<TrackPredictor> TrackPredictor::Open(
     const std::string& model_path, const TrackPredictorOptions& options) {
   MER_ASSIGN_OR_RETURN(nn::Predictor predictor,
                        nn::Predictor::Open(model_path, options.predictor));
-  const nn::BundleManifest& m = predictor.manifest();
-  auto fe = dsp::FrontEndParams::FromJson(m.front_end);
+  auto fe = dsp::FrontEndParams::FromJson(predictor.manifest().front_end);
   if (!fe.ok()) {
     return core::Status::InvalidArgument(
         model_path, "the bundle's front-end parameters are unusable: " +
                         fe.status().message());
   }
-  const int frames = m.config.n_frames;
-  auto impl = std::unique_ptr<Impl>(
-      new Impl{std::move(predictor), *fe, nullptr, options, frames});
-  impl->extractor = std::make_unique<dsp::LogMelExtractor>(impl->front_end);
-  return TrackPredictor(std::move(impl));
+  MER_RETURN_IF_ERROR(WindowPlanFor(predictor.manifest().config, *fe)
+                          .Validate()
+                          .WithContext(model_path));
+  return TrackPredictor(
+      std::make_unique<Impl>(std::move(predictor), *fe, options));
 }
 
 const nn::BundleManifest& TrackPredictor::manifest() const {
@@ -45,38 +52,21 @@ const nn::BundleManifest& TrackPredictor::manifest() const {
 const dsp::FrontEndParams& TrackPredictor::front_end() const {
   return impl_->front_end;
 }
+const nn::WindowPlan& TrackPredictor::window_plan() const {
+  return impl_->inference.plan();
+}
 
 core::Result<nn::TrackPrediction> TrackPredictor::PredictMel(const float* mel,
                                                              int n_mels,
                                                              int n_frames) {
-  if (n_frames < 1)
-    return core::Status::InvalidArgument("spectrogram", "no frames");
-  const int frames = impl_->frames;
-  const std::vector<int> starts =
-      EvalWindowStarts(n_frames, frames, impl_->front_end.SegmentHopFrames(),
-                       impl_->options.max_windows);
-  std::vector<float> buf(starts.size() * static_cast<size_t>(n_mels) * frames);
-  std::vector<float> start_seconds;
-  const double frame_seconds =
-      static_cast<double>(impl_->front_end.hop_length) /
-      impl_->front_end.sample_rate;
-  for (size_t w = 0; w < starts.size(); ++w) {
-    CopyWindow(mel, n_mels, n_frames, starts[w], frames,
-               buf.data() + w * static_cast<size_t>(n_mels) * frames);
-    start_seconds.push_back(static_cast<float>(starts[w] * frame_seconds));
-  }
-  MER_ASSIGN_OR_RETURN(
-      nn::SegmentOutputs out,
-      impl_->predictor.Run(buf.data(), static_cast<int>(starts.size()), n_mels,
-                           frames));
-  return nn::AggregateSegments(out, 0, out.num_segments, start_seconds);
+  return impl_->inference.PredictMel(mel, n_mels, n_frames);
 }
 
 core::Result<nn::TrackPrediction> TrackPredictor::PredictFile(
     const std::string& path, double* seconds) {
   MER_ASSIGN_OR_RETURN(
       TrackFeatures f,
-      ComputeTrackFeatures(path, *impl_->extractor, impl_->options.track));
+      ComputeTrackFeatures(path, impl_->extractor, impl_->options.track));
   if (seconds) *seconds = f.seconds;
   auto p =
       PredictMel(f.log_mel.data.data(), f.log_mel.n_mels, f.log_mel.n_frames);

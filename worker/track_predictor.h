@@ -1,8 +1,8 @@
 // TrackPredictor: a model bundle applied to whole tracks (files or log-mel
-// spectrograms): windows of the model's frame count every segment hop of the
-// bundle's front end, one forward pass, then AggregateSegments (mean
-// probability, V-A mean and spread, timeline). Torch-free header (the model
-// runs inside nn::Predictor).
+// spectrograms) through the one track-inference path
+// (common/nn/track_inference.h) with the bundle's window plan
+// (WindowPlanFor). `mer predict` and `mer eval` use it. Torch-free header
+// (the model runs inside nn::Predictor).
 //
 //   MER_ASSIGN_OR_RETURN(TrackPredictor p, TrackPredictor::Open("m.merm"));
 //   MER_ASSIGN_OR_RETURN(nn::TrackPrediction t, p.PredictFile("song.ogg"));
@@ -21,6 +21,7 @@
 #include "common/nn/bundle_manifest.h"
 #include "common/nn/predictor.h"
 #include "common/nn/track_aggregator.h"
+#include "common/nn/track_windows.h"
 #include "worker/track_features.h"
 
 namespace mer::worker {
@@ -28,8 +29,6 @@ namespace mer::worker {
 struct TrackPredictorOptions {
   nn::PredictorOptions predictor;
   TrackFeatureOptions track;
-  // Windows per track at most, evenly spread (0 = every window). Default: 0.
-  int max_windows = 0;
 };
 
 class TrackPredictor {
@@ -50,6 +49,7 @@ class TrackPredictor {
 
   const nn::BundleManifest& manifest() const;
   const dsp::FrontEndParams& front_end() const;
+  const nn::WindowPlan& window_plan() const;
 
  private:
   struct Impl;

@@ -18,11 +18,12 @@
 #include "common/nn/metrics.h"
 #include "storage/feature_shard.h"
 #include "tests/integration/trainer_test_util.h"
-#include "worker/eval_job.h"
+#include "tests/util/test_util.h"
 #include "worker/extract_job.h"
 #include "worker/track_predictor.h"
-#include "worker/trainer.h"
-#include "worker/training_data.h"
+#include "worker/train/eval_job.h"
+#include "worker/train/trainer.h"
+#include "worker/train/training_data.h"
 
 namespace mer::worker {
 namespace {
@@ -37,7 +38,7 @@ TEST_F(TrainerTest, LearnsASyntheticCorpus) {
   o.epochs = 8;
   // The same global batch (so the same number of steps) on any rank count.
   o.batch_size = std::max(1, 8 / world_.size());
-  auto out = TrainModel(*data, Range(0, 48), Range(48, 64), {}, o, world_);
+  auto out = TrainModel(*data, {Range(0, 48), Range(48, 64), {}}, o, QuietRun(), world_);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->history.size(), 8u);
   EXPECT_GE(out->history.back().val_accuracy, 0.9);
@@ -55,12 +56,13 @@ std::vector<float> TrainState(const TrainingData& data, int batch,
   o.epochs = 2;
   o.crops_per_track = 1;
   o.batch_size = batch;
-  o.return_state = true;
   // 9 tracks, global batch 8: the second step has one sample, so rank 1
   // of 2 gets none.
-  auto out = TrainModel(data, Range(0, 9), {}, {}, o, comm);
-  EXPECT_TRUE(out.ok()) << out.status().ToString();
-  return out.ok() ? out->final_state : std::vector<float>{};
+  auto trainer = Trainer::Create(data, {Range(0, 9), {}, {}}, o, QuietRun(), comm);
+  EXPECT_TRUE(trainer.ok()) << trainer.status().ToString();
+  if (!trainer.ok()) return {};
+  EXPECT_TRUE((*trainer)->Run().ok());
+  return (*trainer)->FlatState();
 }
 
 TEST_F(TrainerTest, NRanksWithBatchBEqualOneRankWithBatchNB) {
@@ -103,32 +105,50 @@ TEST_F(TrainerTest, ResumeEqualsAnUninterruptedRun) {
   ASSERT_TRUE(data.ok());
   TrainerOptions o = SmallOptions();
   o.epochs = 4;
-  o.return_state = true;
-  auto straight = TrainModel(*data, Range(0, 18), Range(18, 24), {}, o, world_);
-  ASSERT_TRUE(straight.ok()) << straight.status().ToString();
+  const TrainSplit split{Range(0, 18), Range(18, 24), {}};
+  ASSERT_OK_AND_ASSIGN(auto straight,
+                       Trainer::Create(*data, split, o, QuietRun(), world_));
+  ASSERT_OK(straight->Run());
+  const std::vector<float> straight_state = straight->FlatState();
 
-  o.checkpoint_dir = tmp.path() + "/ckpt";
-  o.stop_after = 2;
-  auto first = TrainModel(*data, Range(0, 18), Range(18, 24), {}, o, world_);
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  EXPECT_EQ(first->history.size(), 2u);
-  EXPECT_TRUE(fs::exists(o.checkpoint_dir + "/checkpoint.pt"));
-  o.stop_after = 0;
-  o.resume = true;
-  auto resumed = TrainModel(*data, Range(0, 18), Range(18, 24), {}, o, world_);
-  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
-  ASSERT_EQ(resumed->history.size(), 4u);
-  ASSERT_EQ(resumed->final_state.size(), straight->final_state.size());
-  for (size_t i = 0; i < straight->final_state.size(); ++i) {
-    ASSERT_NEAR(resumed->final_state[i], straight->final_state[i], 1e-6) << i;
+  // A run interrupted after 2 epochs (its trainer dropped), then resumed by
+  // a new one from the checkpoint.
+  TrainerRunOptions run = QuietRun();
+  run.checkpoint_dir = tmp.path() + "/ckpt";
+  {
+    ASSERT_OK_AND_ASSIGN(auto first,
+                         Trainer::Create(*data, split, o, run, world_));
+    ASSERT_OK(first->Run(2));
+    EXPECT_EQ(first->epochs_done(), 2);
+    EXPECT_EQ(first->history().size(), 2u);
   }
-  EXPECT_DOUBLE_EQ(resumed->history[3].train_loss,
-                   straight->history[3].train_loss);
+  EXPECT_TRUE(fs::exists(run.checkpoint_dir + "/checkpoint.pt"));
+  run.resume = true;
+  ASSERT_OK_AND_ASSIGN(auto resumed,
+                       Trainer::Create(*data, split, o, run, world_));
+  ASSERT_OK(resumed->Run());
+  ASSERT_EQ(resumed->history().size(), 4u);
+  const std::vector<float> resumed_state = resumed->FlatState();
+  ASSERT_EQ(resumed_state.size(), straight_state.size());
+  for (size_t i = 0; i < straight_state.size(); ++i) {
+    ASSERT_NEAR(resumed_state[i], straight_state[i], 1e-6) << i;
+  }
+  EXPECT_DOUBLE_EQ(resumed->history()[3].train_loss,
+                   straight->history()[3].train_loss);
+  // How the run goes (threads, progress) may change on resume.
+  run.threads = 2;
+  run.progress = true;
+  run.label = "again";
+  ASSERT_OK_AND_ASSIGN(auto again, Trainer::Create(*data, split, o, run, world_));
+  EXPECT_OK(again->Run());
 
   // Other training options: the checkpoint is refused, not silently mixed.
   o.learning_rate = 1e-2;
-  EXPECT_FALSE(
-      TrainModel(*data, Range(0, 18), Range(18, 24), {}, o, world_).ok());
+  auto refused = TrainModel(*data, split, o, run, world_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("learning_rate 0.005 -> 0.01"),
+            std::string::npos)
+      << refused.status().ToString();
 }
 
 TEST_F(TrainerTest, BundleRoundTripsThroughEvalAndRefusesAnotherFrontEnd) {
@@ -141,7 +161,7 @@ TEST_F(TrainerTest, BundleRoundTripsThroughEvalAndRefusesAnotherFrontEnd) {
   BundleRequest bundle;
   bundle.path = tmp.path() + "/model.merm";
   auto out =
-      TrainModel(*data, Range(0, 24), Range(24, 32), {}, o, world_, &bundle);
+      TrainModel(*data, {Range(0, 24), Range(24, 32), {}}, o, QuietRun(), world_, &bundle);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->model_id.empty(), world_.rank() != 0);
 

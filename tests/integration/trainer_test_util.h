@@ -19,7 +19,9 @@
 #include "common/comm/communicator.h"
 #include "common/dsp/front_end_params.h"
 #include "storage/feature_shard.h"
-#include "worker/trainer.h"
+#include "tests/util/test_util.h"
+#include "worker/train/bundle_writer.h"
+#include "worker/train/trainer.h"
 
 namespace mer::worker::test {
 namespace fs = std::filesystem;
@@ -29,17 +31,16 @@ inline constexpr int kMels = 16;
 inline constexpr int kTrackFrames = 160;
 inline constexpr int kCrop = 48;
 
-// A folder name every rank agrees on (rank 0 makes it), removed at the end.
+// A folder name every rank agrees on (rank 0 makes it under
+// test::TestTempRoot()), removed at the end. test::TempDir is per process.
 class SharedTempDir {
  public:
   explicit SharedTempDir(comm::Communicator& comm) : comm_(comm) {
     std::string name;
     if (comm.rank() == 0) {
-      const char* base = std::getenv("MER_TEST_TMPDIR");
-      fs::path root = base ? fs::path(base) : fs::temp_directory_path();
-      fs::create_directories(root);
-      name = (root / ("trainer-" + std::to_string(::getpid()) + "-" +
-                      std::to_string(std::random_device{}())))
+      name = (::mer::test::TestTempRoot() /
+              ("trainer-" + std::to_string(::getpid()) + "-" +
+               std::to_string(std::random_device{}())))
                  .string();
       fs::create_directories(name);
     }
@@ -136,9 +137,14 @@ inline TrainerOptions SmallOptions() {
   o.crops_per_track = 2;
   o.augment.freq_mask_width = 2;
   o.augment.time_mask_width = 6;
-  o.progress = false;
-  o.threads = 1;
   return o;
+}
+
+inline TrainerRunOptions QuietRun() {
+  TrainerRunOptions r;
+  r.progress = false;
+  r.threads = 1;
+  return r;
 }
 
 inline std::vector<int> Range(int lo, int hi) {

@@ -1,0 +1,76 @@
+#include "worker/index/index_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <variant>
+
+#include "worker/index/result_payload_encoder.h"
+
+namespace mer::worker {
+
+core::Result<IndexWorkerSummary> RunIndexWorker(
+    comm::WorkerTransport& transport, InferencePipeline& pipeline,
+    const IndexWorkerOptions& options) {
+  IndexWorkerSummary summary;
+  const size_t capacity = options.chunk_size * options.prefetch_chunks;
+  bool outstanding = false;  // a RequestWork without its reply yet
+  bool no_more_work = false;
+  for (;;) {
+    bool busy = false;
+    // Step 3: stream finished tracks.
+    while (auto out = pipeline.TryPop()) {
+      busy = true;
+      if (out->status.ok()) {
+        ++summary.tracks_ok;
+        summary.audio_seconds += out->result.duration_seconds;
+        MER_RETURN_IF_ERROR(transport.Send(comm::TrackResult{
+            out->item.track_id, out->item.seq,
+            EncodeResultPayload(out->result)}));
+      } else {
+        ++summary.tracks_failed;
+        spdlog::debug("{}: failed: {}", out->item.track_id,
+                      out->status.message());
+        MER_RETURN_IF_ERROR(transport.Send(comm::TrackFailure{
+            out->item.track_id, out->item.seq, out->status.message()}));
+      }
+    }
+    const size_t unfinished = pipeline.pending();
+    // Step 4.
+    if (no_more_work && unfinished == 0) {
+      MER_RETURN_IF_ERROR(transport.Send(
+          comm::WorkerDone{summary.tracks_ok, summary.tracks_failed}));
+      return summary;
+    }
+    // Step 1: ask before running dry.
+    if (!outstanding && !no_more_work && unfinished < options.chunk_size) {
+      MER_RETURN_IF_ERROR(transport.Send(
+          comm::RequestWork{static_cast<uint32_t>(capacity - unfinished)}));
+      outstanding = true;
+    }
+    // Replies: poll without waiting while the pipeline has work, so results
+    // are sent as soon as they come out.
+    const auto wait = std::chrono::milliseconds(unfinished > 0 ? 0 : 50);
+    MER_ASSIGN_OR_RETURN(std::optional<comm::WorkMessage> m,
+                         transport.Receive(wait));
+    if (m) {
+      busy = true;
+      if (auto* chunk = std::get_if<comm::WorkChunk>(&*m)) {
+        outstanding = false;
+        for (comm::WorkItem& item : chunk->items) {
+          pipeline.Submit(std::move(item));
+        }
+      } else if (std::holds_alternative<comm::NoMoreWork>(*m)) {
+        outstanding = false;
+        no_more_work = true;
+      } else {
+        return core::Status::Internal(
+            "index worker: unexpected message from the coordinator");
+      }
+    }
+    if (!busy && unfinished > 0) {
+      pipeline.WaitForOutput(std::chrono::milliseconds(5));
+    }
+  }
+}
+
+}  // namespace mer::worker

@@ -1,0 +1,142 @@
+// InferencePipeline: a worker's track-to-result pipeline for `mer index`
+// (DESIGN.md §3, CONVENTIONS rule 11):
+//
+//   Submit(item) -> [input queue] -> decode threads: fingerprint, FFmpeg
+//   decode, log-mel (FFTW3), windows -> [bounded queue of decoded tracks]
+//   -> one model thread: the windows of several tracks in one batch,
+//   forward and per-track aggregation (V, A, quadrant probabilities,
+//   embedding, timeline) -> [output queue] -> TryPop()
+//
+// Windows and the model step are the one track-inference path
+// (common/nn/track_inference.h, plan from WindowPlanFor), so an indexed
+// track gets exactly the numbers `mer predict` prints for it.
+//
+// Every track comes out exactly once, as a storage::TrackResult or as a
+// failure Status naming the file ("song.mp3: too short", "...: Invalid data
+// found when processing input", "model m-...: ..."). A failing track never
+// stops the pipeline; when a batch of several tracks fails in the model, each
+// track is run again alone so that only the bad one fails.
+//
+// Memory: the decoded queue holds at most `queue_tracks` tracks (their
+// windows, float32); the input queue holds what the caller submitted (the
+// work protocol bounds it by chunk_size * prefetch_chunks).
+//
+// Ownership: owns its threads and the model. Thread-safety: Submit, TryPop,
+// WaitForOutput and pending() may be called from any one thread (the rank's
+// MPI thread); the internal queues are guarded by `mu_`.
+#ifndef MER_WORKER_INDEX_INFERENCE_PIPELINE_H_
+#define MER_WORKER_INDEX_INFERENCE_PIPELINE_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/comm/work_item.h"
+#include "common/core/result.h"
+#include "common/dsp/front_end_params.h"
+#include "common/nn/bundle_manifest.h"
+#include "common/nn/predictor.h"
+#include "common/nn/track_inference.h"
+#include "storage/track_result.h"
+#include "worker/track_features.h"
+
+namespace mer::worker {
+
+struct InferencePipelineOptions {
+  // The model bundle (.merm). Required.
+  std::string model_path;
+  // Batch size (windows per forward), LibTorch threads, device.
+  nn::PredictorOptions predictor;
+  // Decode + log-mel threads. Default: 2
+  int decode_threads = 2;
+  // Decoded tracks waiting for the model, at most. Default: 8
+  size_t queue_tracks = 8;
+  // Too-short limit and decode length (TrackFeatureOptions).
+  TrackFeatureOptions track;
+
+  [[nodiscard]] core::Status Validate() const;
+};
+
+// One finished track.
+struct PipelineOutput {
+  comm::WorkItem item;
+  core::Status status;          // not OK: the track failed, and why
+  storage::TrackResult result;  // when status is OK
+};
+
+class InferencePipeline {
+ public:
+  // Loads the model, checks that it is an emotion model with 4 quadrants
+  // and a front end this build computes, and starts the threads.
+  static core::Result<std::unique_ptr<InferencePipeline>> Open(
+      const InferencePipelineOptions& options);
+  // Stops the threads; unfinished tracks are dropped.
+  ~InferencePipeline();
+  InferencePipeline(const InferencePipeline&) = delete;
+  InferencePipeline& operator=(const InferencePipeline&) = delete;
+
+  // Queues a track; never blocks.
+  void Submit(comm::WorkItem item);
+  // A finished track, or nullopt when none is ready.
+  std::optional<PipelineOutput> TryPop();
+  // Waits up to `timeout` for a finished track; true when one is ready.
+  bool WaitForOutput(std::chrono::milliseconds timeout);
+  // Submitted tracks not yet popped.
+  size_t pending() const;
+
+  const nn::BundleManifest& manifest() const { return manifest_; }
+  const dsp::FrontEndParams& front_end() const { return front_end_; }
+
+ private:
+  // A decoded track waiting for the model.
+  struct Decoded {
+    comm::WorkItem item;
+    storage::Fingerprint fingerprint;
+    double seconds = 0;
+    nn::TrackWindows windows;
+  };
+  explicit InferencePipeline(const InferencePipelineOptions& options);
+  void DecodeLoop();
+  void ModelLoop();
+  void Emit(PipelineOutput out);
+  // Decodes one track into `d`; a failure names the file.
+  core::Status Decode(const comm::WorkItem& item,
+                      dsp::LogMelExtractor& extractor, Decoded* d) const;
+  // Runs the model over `batch` and emits one output per track.
+  void RunBatch(std::vector<Decoded>& batch);
+  core::Status RunTracks(std::vector<Decoded>& batch, size_t first,
+                         size_t count, std::vector<PipelineOutput>* out);
+  // The index record of a decoded track and its prediction.
+  PipelineOutput Output(const Decoded& d, nn::TrackPrediction pred,
+                        int64_t now) const;
+
+  const InferencePipelineOptions options_;
+  nn::BundleManifest manifest_;
+  dsp::FrontEndParams front_end_;
+  std::optional<nn::Predictor> predictor_;      // model thread only
+  std::optional<nn::TrackInference> inference_;  // Window: any thread
+
+  mutable std::mutex mu_;
+  std::condition_variable input_cv_;    // input_ not empty, or stop_
+  std::condition_variable decoded_cv_;  // decoded_ not empty, or stop_
+  std::condition_variable space_cv_;    // decoded_ has room, or stop_
+  std::condition_variable output_cv_;   // output_ not empty
+  std::deque<comm::WorkItem> input_;     // guarded by mu_
+  std::deque<Decoded> decoded_;          // guarded by mu_
+  std::deque<PipelineOutput> output_;    // guarded by mu_
+  size_t pending_ = 0;                   // guarded by mu_
+  bool stop_ = false;                    // guarded by mu_
+
+  std::vector<std::thread> decoders_;
+  std::thread model_thread_;
+};
+
+}  // namespace mer::worker
+
+#endif  // MER_WORKER_INDEX_INFERENCE_PIPELINE_H_

@@ -1,0 +1,461 @@
+#include "worker/train/trainer.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <span>
+
+#include "common/comm/gradient_sync.h"
+#include "common/nn/emotion_model.h"
+#include "common/nn/model_bundle.h"
+#include "common/nn/model_loss.h"
+#include "common/nn/predictor.h"
+#include "common/nn/track_inference.h"
+#include "worker/track_features.h"
+#include "worker/train/bundle_writer.h"
+#include "worker/train/checkpoint_store.h"
+#include "worker/train/model_state.h"
+
+namespace mer::worker {
+namespace {
+
+core::Result<torch::Device> ResolveDevice(const TrainerRunOptions& run) {
+  if (run.device != "cuda") return torch::Device(torch::kCPU);
+  if (!torch::cuda::is_available()) {
+    return core::Status::NotSupported(
+        "--device cuda", "this build of LibTorch has no CUDA device");
+  }
+  return torch::Device(torch::kCUDA,
+                       run.local_rank %
+                           static_cast<int>(torch::cuda::device_count()));
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+  Impl(const TrainingData& d, TrainSplit s, const TrainerOptions& o,
+       const TrainerRunOptions& r, comm::Communicator& c, Parts p)
+      : data(d),
+        split(std::move(s)),
+        options(o),
+        run(r),
+        comm(c),
+        parts(std::move(p)) {}
+
+  void Build();
+  core::Status Resume();
+  core::Status RunEpoch();
+  void TrainStep(int step, double* loss_sum, int64_t* samples);
+  core::Status SyncGradients();
+  void Validate(EpochMetrics* m);
+  TrackScores Score(const std::vector<int>& tracks);
+  nlohmann::json ValidationJson(const TrackScores& val) const;
+  void PrintProgress(const EpochMetrics& m) const;
+  std::string Prefix(const char* sep) const {
+    return run.label.empty() ? std::string() : run.label + sep;
+  }
+
+  const TrainingData& data;
+  const TrainSplit split;
+  const TrainerOptions options;
+  const TrainerRunOptions run;
+  comm::Communicator& comm;
+  Parts parts;
+
+  torch::Device device{torch::kCPU};
+  nn::EmotionModel model{nullptr};
+  std::vector<torch::Tensor> params;
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  nn::LossOptions loss;
+  std::optional<nn::Predictor> predictor;  // the live model, for scoring
+  std::optional<nn::TrackInference> inference;
+  TrainingProgress progress;
+  TrainingBatch batch;
+  bool resumed = false;  // the checkpoint was consulted
+  bool val_quadrants = false;
+};
+
+core::Result<std::unique_ptr<Trainer>> Trainer::Create(
+    const TrainingData& data, TrainSplit split, TrainerOptions options,
+    const TrainerRunOptions& run, comm::Communicator& comm,
+    const BundleRequest* bundle) {
+  MER_ASSIGN_OR_RETURN(options, options.ForData(data, split.train));
+  MER_RETURN_IF_ERROR(run.Validate());
+  MER_ASSIGN_OR_RETURN(torch::Device device, ResolveDevice(run));
+  MER_RETURN_IF_ERROR(dsp::FrontEndParams::FromJson(data.front_end())
+                          .status()
+                          .WithContext("the data's front end"));
+  Parts parts;
+  BatchOptions b;
+  b.frames = options.model.n_frames;
+  b.batch_size = options.batch_size;
+  b.crops_per_track = options.crops_per_track;
+  b.seed = options.seed;
+  b.augment = options.augment;
+  parts.batches = std::make_unique<BatchAssembler>(
+      data, split.train, b, options.model.num_tags, comm.rank(), comm.size());
+  comm::GradientSyncOptions sync;
+  sync.cuda_device = device.is_cuda() ? device.index() : -1;
+  MER_ASSIGN_OR_RETURN(parts.gradients, comm::MakeGradientReducer(&comm, sync));
+  parts.selector = std::make_unique<ModelSelector>(
+      options.epochs, options.average_last, options.patience);
+  if (!run.checkpoint_dir.empty()) {
+    parts.checkpoints = std::make_unique<CheckpointStore>(
+        run.checkpoint_dir, options.ToJson(), &comm);
+  }
+  if (bundle != nullptr) {
+    parts.bundle = std::make_unique<BundleWriter>(*bundle, &comm);
+  }
+  return std::make_unique<Trainer>(data, std::move(split), options, run, comm,
+                                   std::move(parts));
+}
+
+Trainer::Trainer(const TrainingData& data, TrainSplit split,
+                 const TrainerOptions& options, const TrainerRunOptions& run,
+                 comm::Communicator& comm, Parts parts)
+    : impl_(std::make_unique<Impl>(data, std::move(split), options, run, comm,
+                                   std::move(parts))) {
+  impl_->Build();
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::Impl::Build() {
+  MER_CHECK(parts.batches && parts.gradients && parts.selector);
+  if (run.threads > 0) torch::set_num_threads(run.threads);
+  device = ResolveDevice(run).value();
+  torch::manual_seed(options.seed);
+  model = nn::MakeModel(options.model).value();  // validated by the caller
+  BroadcastState(model, comm);
+  model->to(device);
+  params = nn::OrderedParameters(model);
+  optimizer = std::make_unique<torch::optim::AdamW>(
+      params, torch::optim::AdamWOptions(options.learning_rate)
+                  .weight_decay(options.weight_decay));
+  if (comm.rank() == 0 && comm.size() > 1) {
+    spdlog::info("{}gradients averaged over {} ranks with {}", Prefix(": "),
+                 comm.size(), parts.gradients->name());
+  }
+  loss.label_smoothing = options.label_smoothing;
+  loss.va_weight = options.va_weight;
+  loss.tag_weight = options.tag_weight;
+  if (options.tags) loss.tag_pos_weight = TagPosWeights(data, split.train);
+  if (options.class_weights) {
+    std::vector<double> count(4, 0);
+    for (int i : split.train) {
+      if (data.tracks()[i].quadrant >= 0) count[data.tracks()[i].quadrant] += 1;
+    }
+    const double total = count[0] + count[1] + count[2] + count[3];
+    for (double c : count) {
+      loss.class_weights.push_back(
+          static_cast<float>(c > 0 ? total / (4 * c) : 1.0));
+    }
+  }
+  for (int i : split.val) {
+    val_quadrants = val_quadrants || data.tracks()[i].quadrant >= 0;
+  }
+  nn::LoadedModel live;
+  live.model = model;  // shared: the predictor scores the weights in training
+  live.manifest.model_id = "in training";
+  live.manifest.config = model->config();
+  nn::PredictorOptions p;
+  p.device = device.str();
+  predictor.emplace(nn::Predictor::Create(std::move(live), p).value());
+  // The window plan users' tracks get (the model's frames, the front end's
+  // segment hop), with the optional speed cap.
+  nn::WindowPlan plan = WindowPlanFor(
+      options.model, dsp::FrontEndParams::FromJson(data.front_end()).value());
+  plan.max_windows = options.eval_max_windows;
+  inference.emplace(&*predictor, plan);
+}
+
+core::Status Trainer::Impl::Resume() {
+  resumed = true;
+  if (!run.resume || !parts.checkpoints) return core::Status::Ok();
+  MER_ASSIGN_OR_RETURN(bool found,
+                       parts.checkpoints->Load(model, *optimizer, &progress));
+  if (!found) {
+    if (comm.rank() == 0) {
+      spdlog::warn("no checkpoint in {}: starting from scratch",
+                   run.checkpoint_dir);
+    }
+    return core::Status::Ok();
+  }
+  parts.selector->set_state(progress.selection);
+  if (comm.rank() == 0) {
+    spdlog::info("{}resuming after epoch {} from {}", Prefix(": "),
+                 progress.epoch, parts.checkpoints->path());
+  }
+  return core::Status::Ok();
+}
+
+core::Status Trainer::Run(int max_epochs) {
+  Impl& t = *impl_;
+  if (!t.resumed) MER_RETURN_IF_ERROR(t.Resume());
+  for (int run = 0; t.progress.epoch < t.options.epochs; ++run) {
+    if (max_epochs > 0 && run >= max_epochs) break;
+    if (t.parts.selector->ShouldStop()) break;
+    MER_RETURN_IF_ERROR(t.RunEpoch());
+  }
+  return core::Status::Ok();
+}
+
+core::Status Trainer::Impl::RunEpoch() {
+  const int epoch = progress.epoch;
+  const auto t0 = std::chrono::steady_clock::now();
+  const double lr = options.LearningRate(epoch);
+  for (auto& group : optimizer->param_groups()) {
+    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  }
+  parts.batches->StartEpoch(epoch);
+  // Dropout draws from torch's generator, seeded per (seed, epoch, rank):
+  // a resumed run draws what the uninterrupted one drew.
+  torch::manual_seed(SampleKey(options.seed, epoch, 0xD40u + comm.rank()));
+  model->train();
+  double sums[2] = {0, 0};  // loss x samples, samples
+  for (int s = 0; s < parts.batches->steps(); ++s) {
+    int64_t samples = 0;
+    TrainStep(s, &sums[0], &samples);
+    sums[1] += static_cast<double>(samples);
+    MER_RETURN_IF_ERROR(SyncGradients());
+    optimizer->step();
+  }
+  // BatchNorm running statistics are per rank while training; rank 0's
+  // replace the others' after each epoch (DDP's broadcast_buffers), so
+  // every rank validates, checkpoints and resumes the same model.
+  BroadcastState(model, comm);
+  if (comm.size() > 1) comm.AllreduceSum(sums, 2);
+  EpochMetrics m;
+  m.epoch = epoch + 1;
+  m.lr = lr;
+  m.train_loss = sums[1] > 0 ? sums[0] / sums[1] : 0;
+  m.samples = static_cast<int64_t>(sums[1]);
+  Validate(&m);
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                            t0).count();
+  if (comm.size() > 1) {
+    comm.AllreduceSum(&m.seconds, 1);
+    m.seconds /= comm.size();
+  }
+  progress.history.push_back(m);
+  progress.segments += m.samples;
+  progress.seconds += m.seconds;
+  progress.epoch = epoch + 1;
+  const double score = val_quadrants ? m.val_macro_f1 : m.val_tag_roc_auc;
+  parts.selector->Observe(m.epoch, split.val.empty() ? NAN : score,
+                          [&] { return FlattenState(model); });
+  progress.selection = parts.selector->state();
+  PrintProgress(m);
+  if (!parts.checkpoints) return core::Status::Ok();
+  return parts.checkpoints->Save(model, *optimizer, progress);
+}
+
+void Trainer::Impl::TrainStep(int step, double* loss_sum, int64_t* samples) {
+  optimizer->zero_grad();
+  const int global_count = parts.batches->Assemble(step, &batch);
+  const int count = batch.count;
+  *samples = count;
+  if (count == 0) return;  // zero gradients, still in the collective
+  const int mels = data.n_mels(), frames = options.model.n_frames;
+  const int num_tags = options.model.num_tags;
+  torch::Tensor x =
+      torch::from_blob(batch.mel.data(), {count, mels, frames}, torch::kFloat);
+  nn::LossTargets targets;
+  targets.quadrant = torch::tensor(batch.quadrant, torch::kLong).to(device);
+  if (batch.any_va) {
+    targets.va = torch::from_blob(batch.va.data(), {count, 2}, torch::kFloat)
+                     .clone()
+                     .to(device);
+    targets.va_mask =
+        torch::from_blob(batch.va_mask.data(), {count}, torch::kUInt8)
+            .to(torch::kBool)
+            .to(device);
+  }
+  if (num_tags > 0) {
+    targets.tags =
+        torch::from_blob(batch.tags.data(), {count, num_tags}, torch::kFloat)
+            .clone()
+            .to(device);
+  }
+  nn::LossTerms terms =
+      nn::ModelLoss(model->forward(x.to(device)), targets, loss);
+  // The gradient of this rank's mean loss, weighted by its share of the
+  // step's samples; the average over ranks (x N) is the gradient of the
+  // mean over the whole global batch.
+  const double scale = static_cast<double>(count) * comm.size() / global_count;
+  (terms.total * scale).backward();
+  *loss_sum += terms.total.item<double>() * count;
+}
+
+core::Status Trainer::Impl::SyncGradients() {
+  for (torch::Tensor& p : params) {
+    if (!p.mutable_grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+  }
+  if (comm.size() == 1) return core::Status::Ok();
+  std::vector<std::span<float>> spans;
+  if (parts.gradients->on_device()) {
+    // Device buffers in place; the reducer synchronises before returning.
+    for (torch::Tensor& p : params) {
+      if (!p.grad().is_contiguous()) p.mutable_grad() = p.grad().contiguous();
+      spans.emplace_back(p.mutable_grad().data_ptr<float>(),
+                         static_cast<size_t>(p.grad().numel()));
+    }
+    return parts.gradients->AverageInPlace(spans);
+  }
+  std::vector<torch::Tensor> host;
+  for (torch::Tensor& p : params) {
+    host.push_back(p.grad().to(torch::kCPU).contiguous());
+    spans.emplace_back(host.back().data_ptr<float>(),
+                       static_cast<size_t>(host.back().numel()));
+  }
+  MER_RETURN_IF_ERROR(parts.gradients->AverageInPlace(spans));
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (host[i].data_ptr() != params[i].grad().data_ptr()) {
+      params[i].mutable_grad().copy_(host[i]);
+    }
+  }
+  return core::Status::Ok();
+}
+
+void Trainer::Impl::Validate(EpochMetrics* m) {
+  if (split.val.empty()) return;
+  TrackScores vs = Score(split.val);
+  const Classification c = Classify(data, vs);
+  m->val_accuracy = c.accuracy;
+  m->val_macro_f1 = c.macro_f1;
+  m->val_loss = c.loss;
+  if (options.model.num_tags > 0) {
+    const nn::TagReport tr = EvaluateTrackTags(data, vs);
+    m->val_tag_roc_auc = tr.macro_roc_auc;
+    m->val_tag_pr_auc = tr.macro_pr_auc;
+  }
+}
+
+void Trainer::Impl::PrintProgress(const EpochMetrics& m) const {
+  if (comm.rank() != 0 || !run.progress) return;
+  std::string line = fmt::format("{}epoch {}/{}  lr {:.2e}  train loss {:.4f}",
+                                 Prefix("  "), m.epoch, options.epochs, m.lr,
+                                 m.train_loss);
+  if (!split.val.empty()) {
+    line += fmt::format("  val loss {:.4f}  val acc {:.3f}  val macro-F1 {:.3f}",
+                        m.val_loss, m.val_accuracy, m.val_macro_f1);
+    if (options.model.num_tags > 0) {
+      line += fmt::format("  val tag ROC-AUC {:.3f}  PR-AUC {:.3f}",
+                          m.val_tag_roc_auc, m.val_tag_pr_auc);
+    }
+  }
+  fmt::print(stderr, "{}  {:.1f} s\n", line, m.seconds);
+}
+
+// The validation figures a bundle's manifest carries.
+nlohmann::json Trainer::Impl::ValidationJson(const TrackScores& val) const {
+  const Impl& t = *this;
+  auto num = [](double v) {
+    return std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
+  };
+  const Classification c = Classify(t.data, val);
+  nlohmann::json j = {{"tracks", val.tracks.size()},
+                      {"accuracy", num(c.accuracy)},
+                      {"macro_f1", num(c.macro_f1)}};
+  if (t.options.model.num_tags > 0) {
+    const nn::TagReport tr = EvaluateTrackTags(t.data, val);
+    j["tag_macro_roc_auc"] = num(tr.macro_roc_auc);
+    j["tag_macro_pr_auc"] = num(tr.macro_pr_auc);
+  }
+  if (t.options.eval_max_windows > 0) {
+    j["max_windows_per_track"] = t.options.eval_max_windows;
+  }
+  return j;
+}
+
+// Rank r scores tracks r, r + N, ...; the sums over ranks give every rank
+// all of them.
+TrackScores Trainer::Impl::Score(const std::vector<int>& tracks) {
+  TrackScores s;
+  s.tracks = tracks;
+  const size_t n = tracks.size();
+  s.num_tags = options.model.num_tags;
+  s.probs.assign(n * 4, 0.0f);
+  s.va.assign(n * 2, 0.0f);
+  s.tag_probs.assign(n * s.num_tags, 0.0f);
+  for (size_t k = comm.rank(); k < n; k += comm.size()) {
+    const TrainingTrack& t = data.tracks()[tracks[k]];
+    // A failure here is LibTorch failing on data it trained on: a broken
+    // invariant, not a bad track.
+    const nn::TrackPrediction p =
+        inference->PredictMel(t.mel, data.n_mels(), t.n_frames).value();
+    std::copy(p.quadrant_probs.begin(), p.quadrant_probs.end(),
+              s.probs.begin() + k * 4);
+    s.va[k * 2] = p.valence;
+    s.va[k * 2 + 1] = p.arousal;
+    std::copy(p.tag_probs.begin(), p.tag_probs.end(),
+              s.tag_probs.begin() + k * s.num_tags);
+  }
+  if (comm.size() > 1 && n > 0) {
+    comm.AllreduceSum(s.probs.data(), s.probs.size());
+    comm.AllreduceSum(s.va.data(), s.va.size());
+    if (!s.tag_probs.empty()) {
+      comm.AllreduceSum(s.tag_probs.data(), s.tag_probs.size());
+    }
+  }
+  return s;
+}
+
+TrackScores Trainer::Score(const std::vector<int>& tracks) {
+  return impl_->Score(tracks);
+}
+
+core::Result<TrainOutcome> Trainer::Finish() {
+  Impl& t = *impl_;
+  TrainOutcome out;
+  const std::vector<float> kept =
+      t.parts.selector->Kept(t.progress.epoch, &out.kept_epoch);
+  if (!kept.empty()) LoadFlatState(t.model, kept);
+  out.stopped_early =
+      t.parts.selector->ShouldStop() && t.progress.epoch < t.options.epochs;
+  out.history = t.progress.history;
+  out.train_seconds = t.progress.seconds;
+  out.segments_trained = t.progress.segments;
+  out.val = t.Score(t.split.val);
+  out.test = t.Score(t.split.test);
+  if (!t.parts.bundle) return out;
+  TrainedModelFacts facts;
+  facts.settings = t.options.ToJson();
+  facts.kept_epoch = out.kept_epoch;
+  facts.epochs_run = t.progress.epoch;
+  facts.ranks = t.comm.size();
+  facts.train_tracks = t.split.train.size();
+  if (!t.split.val.empty()) facts.validation = t.ValidationJson(out.val);
+  MER_ASSIGN_OR_RETURN(out.model_id,
+                       t.parts.bundle->Write(t.model, t.data, facts));
+  return out;
+}
+
+int Trainer::epochs_done() const { return impl_->progress.epoch; }
+
+const std::vector<EpochMetrics>& Trainer::history() const {
+  return impl_->progress.history;
+}
+
+std::vector<float> Trainer::FlatState() const {
+  return FlattenState(impl_->model);
+}
+
+core::Result<TrainOutcome> TrainModel(const TrainingData& data,
+                                      TrainSplit split,
+                                      const TrainerOptions& options,
+                                      const TrainerRunOptions& run,
+                                      comm::Communicator& comm,
+                                      const BundleRequest* bundle) {
+  MER_ASSIGN_OR_RETURN(std::unique_ptr<Trainer> trainer,
+                       Trainer::Create(data, std::move(split), options, run,
+                                       comm, bundle));
+  MER_RETURN_IF_ERROR(trainer->Run());
+  return trainer->Finish();
+}
+
+}  // namespace mer::worker
