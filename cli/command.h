@@ -29,6 +29,10 @@ struct Command {
 
 const std::vector<Command>& Commands();
 
+// The whole `mer` command line: dispatches to a subcommand and returns the
+// exit status. main() is this call; test builds of the CLI wrap it.
+int RunMer(int argc, char** argv);
+
 int ProbeMain(const std::vector<std::string>& args);
 int FeaturesMain(const std::vector<std::string>& args);
 int ExtractMain(const std::vector<std::string>& args);

@@ -1,6 +1,5 @@
 #include "coordinator/index_coordinator.h"
 
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -9,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/core/fault_point.h"
 #include "common/core/progress.h"
 #include "coordinator/catalogue_prune.h"
 #include "coordinator/result_payload.h"
@@ -116,133 +116,166 @@ core::Result<std::unique_ptr<IndexCoordinator>> IndexCoordinator::Open(
   return c;
 }
 
+// One Run's buffers and counters.
+struct IndexCoordinator::RunState {
+  RunState(CatalogueSource* catalogue, const storage::EmotionIndex* index,
+           const IndexJobOptions* options, int num_workers)
+      : source(catalogue, index, options),
+        scheduler(&source, num_workers, options->scheduler) {}
+
+  SkippingSource source;
+  WorkScheduler scheduler;
+  IndexJobSummary summary;
+  // Items handed out and not yet back, by id: the path of a failed track.
+  std::unordered_multimap<std::string, WorkItem> in_flight;
+  std::vector<storage::TrackResult> tracks;        // not yet written
+  std::vector<storage::FailureRecord> failures;    // not yet written
+  Clock::time_point last_flush = Clock::now();
+  uint64_t written = 0;
+  int done_workers = 0;
+};
+
 core::Result<IndexJobSummary> IndexCoordinator::Run(
     CoordinatorTransport& transport) {
   const auto start = Clock::now();
   const int num_workers = transport.num_workers();
-  SkippingSource source(catalogue_.get(), index_.get(), &options_);
-  WorkScheduler scheduler(&source, num_workers, options_.scheduler);
-  IndexJobSummary summary;
-  summary.workers = num_workers;
-
-  // Items handed out and not yet back, by id: the path of a failed track.
-  std::unordered_multimap<std::string, WorkItem> in_flight;
-  std::vector<storage::TrackResult> tracks;
-  std::vector<storage::FailureRecord> failures;
-  auto last_flush = Clock::now();
-  uint64_t written = 0;
-
+  RunState st(catalogue_.get(), index_.get(), &options_, num_workers);
+  st.summary.workers = num_workers;
   core::ProgressOptions popts;
   popts.label = "index";
   popts.enabled = options_.progress;
   core::Progress progress(popts, -1);
-
-  auto flush = [&]() -> core::Status {
-    last_flush = Clock::now();
-    if (tracks.empty() && failures.empty()) return core::Status::Ok();
-    MER_RETURN_IF_ERROR(index_->Write(tracks, failures));
-    written += tracks.size() + failures.size();
-    tracks.clear();
-    failures.clear();
-    if (options_.kill_after_tracks > 0 &&
-        written >= options_.kill_after_tracks) {
-      spdlog::warn("index: test hook: killing the job after {} tracks",
-                   written);
-      ::raise(SIGKILL);
-    }
-    return core::Status::Ok();
-  };
-
-  auto finish_item = [&](int worker, const std::string& id) -> WorkItem {
-    WorkItem item;
-    auto it = in_flight.find(id);
-    if (it != in_flight.end()) {
-      item = std::move(it->second);
-      in_flight.erase(it);
-    }
-    if (auto s = scheduler.OnResult(worker, id); !s.ok()) {
-      spdlog::warn("index: {}", s.ToString());
-    }
-    return item;
-  };
-
-  int done_workers = 0;
-  core::Status status;
-  while (done_workers < num_workers) {
+  while (st.done_workers < num_workers) {
     const auto wait = std::chrono::milliseconds(
-        tracks.empty() && failures.empty() ? 200 : 20);
+        st.tracks.empty() && st.failures.empty() ? 200 : 20);
     MER_ASSIGN_OR_RETURN(std::optional<IncomingMessage> in,
                          transport.Receive(wait));
-    if (in) {
-      const int w = in->worker;
-      if (w < 0 || w >= num_workers) {
-        return core::Status::Internal("index: message from unknown worker " +
-                                      std::to_string(w));
-      }
-      if (auto* r = std::get_if<comm::RequestWork>(&in->message)) {
-        MER_RETURN_IF_ERROR(scheduler.OnRequest(w, r->capacity));
-      } else if (auto* r = std::get_if<comm::TrackResult>(&in->message)) {
-        finish_item(w, r->track_id);
-        MER_ASSIGN_OR_RETURN(storage::TrackResult t,
-                             DecodeResultPayload(r->track_id, r->payload));
-        summary.audio_seconds += t.duration_seconds;
-        ++summary.indexed;
-        tracks.push_back(std::move(t));
-      } else if (auto* r = std::get_if<comm::TrackFailure>(&in->message)) {
-        WorkItem item = finish_item(w, r->track_id);
-        storage::FailureRecord f;
-        f.track_id = r->track_id;
-        f.path = item.path;
-        f.reason = r->reason;
-        f.failed_at_unix = UnixNow();
-        if (auto fp = storage::FingerprintFile(item.path); fp.ok()) {
-          f.fingerprint = *fp;
-        }
-        if (auto old = index_->GetFailure(f.track_id); old.ok() && *old) {
-          f.attempts = (*old)->attempts + 1;
-        }
-        spdlog::debug("index: {} failed: {}", f.track_id, f.reason);
-        ++summary.failed;
-        failures.push_back(std::move(f));
-      } else if (std::holds_alternative<comm::WorkerDone>(in->message)) {
-        ++done_workers;
-      } else {
-        return core::Status::Internal("index: unexpected message from worker " +
-                                      std::to_string(w));
-      }
-    }
-    for (WorkReply& reply : scheduler.TakeReplies()) {
-      if (reply.no_more_work) {
-        MER_RETURN_IF_ERROR(transport.Send(reply.worker, comm::NoMoreWork{}));
-        continue;
-      }
-      for (const WorkItem& item : reply.items) {
-        in_flight.emplace(item.track_id, item);
-      }
-      MER_RETURN_IF_ERROR(transport.Send(
-          reply.worker, comm::WorkChunk{std::move(reply.items)}));
-    }
-    if (tracks.size() + failures.size() >= options_.write_batch ||
-        Clock::now() - last_flush >=
+    if (in) MER_RETURN_IF_ERROR(Handle(*in, num_workers, &st));
+    MER_RETURN_IF_ERROR(SendReplies(transport, &st));
+    if (st.tracks.size() + st.failures.size() >= options_.write_batch ||
+        Clock::now() - st.last_flush >=
             std::chrono::duration<double>(options_.flush_seconds)) {
-      MER_RETURN_IF_ERROR(flush());
+      MER_RETURN_IF_ERROR(Flush(&st));
     }
-    progress.Update(static_cast<int64_t>(summary.indexed),
-                    static_cast<int64_t>(summary.failed), summary.audio_seconds,
-                    source.dry() ? static_cast<int64_t>(scheduler.pulled())
-                                 : int64_t{-1});
+    progress.Update(static_cast<int64_t>(st.summary.indexed),
+                    static_cast<int64_t>(st.summary.failed),
+                    st.summary.audio_seconds,
+                    st.source.dry() ? static_cast<int64_t>(st.scheduler.pulled())
+                                    : int64_t{-1});
   }
-  MER_RETURN_IF_ERROR(flush());
+  MER_RETURN_IF_ERROR(Flush(&st));
   progress.Finish();
-  summary.catalogue = source.seen();
-  summary.skipped = source.skipped();
-  if (!source.status().ok()) {
-    return core::Status::IOError("catalogue scan ended early (" +
-                            std::to_string(summary.catalogue) +
-                            " entries read; their results are written): " +
-                            source.status().message());
+  MER_RETURN_IF_ERROR(Finish(&st));
+  st.summary.wall_seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  return st.summary;
+}
+
+core::Status IndexCoordinator::Handle(const IncomingMessage& in,
+                                      int num_workers, RunState* st) {
+  const int w = in.worker;
+  if (w < 0 || w >= num_workers) {
+    return core::Status::Internal("index: message from unknown worker " +
+                                  std::to_string(w));
   }
-  if (!scheduler.Done()) {
+  if (auto* r = std::get_if<comm::RequestWork>(&in.message)) {
+    return st->scheduler.OnRequest(w, r->capacity);
+  }
+  if (auto* r = std::get_if<comm::TrackResult>(&in.message)) {
+    Finished(w, r->track_id, st);
+    MER_ASSIGN_OR_RETURN(storage::TrackResult t,
+                         DecodeResultPayload(r->track_id, r->payload));
+    st->summary.audio_seconds += t.duration_seconds;
+    ++st->summary.indexed;
+    st->tracks.push_back(std::move(t));
+    return core::Status::Ok();
+  }
+  if (auto* r = std::get_if<comm::TrackFailure>(&in.message)) {
+    const WorkItem item = Finished(w, r->track_id, st);
+    st->failures.push_back(FailureOf(item, r->track_id, r->reason));
+    ++st->summary.failed;
+    return core::Status::Ok();
+  }
+  if (std::holds_alternative<comm::WorkerDone>(in.message)) {
+    ++st->done_workers;
+    return core::Status::Ok();
+  }
+  return core::Status::Internal("index: unexpected message from worker " +
+                                std::to_string(w));
+}
+
+WorkItem IndexCoordinator::Finished(int worker, const std::string& id,
+                                    RunState* st) {
+  WorkItem item;
+  auto it = st->in_flight.find(id);
+  if (it != st->in_flight.end()) {
+    item = std::move(it->second);
+    st->in_flight.erase(it);
+  }
+  if (auto s = st->scheduler.OnResult(worker, id); !s.ok()) {
+    spdlog::warn("index: {}", s.ToString());
+  }
+  return item;
+}
+
+storage::FailureRecord IndexCoordinator::FailureOf(const WorkItem& item,
+                                                   const std::string& id,
+                                                   const std::string& reason) {
+  storage::FailureRecord f;
+  f.track_id = id;
+  f.path = item.path;
+  f.reason = reason;
+  f.failed_at_unix = UnixNow();
+  if (auto fp = storage::FingerprintFile(item.path); fp.ok()) {
+    f.fingerprint = *fp;
+  }
+  if (auto old = index_->GetFailure(f.track_id); old.ok() && *old) {
+    f.attempts = (*old)->attempts + 1;
+  }
+  spdlog::debug("index: {} failed: {}", f.track_id, f.reason);
+  return f;
+}
+
+core::Status IndexCoordinator::SendReplies(CoordinatorTransport& transport,
+                                           RunState* st) {
+  for (WorkReply& reply : st->scheduler.TakeReplies()) {
+    if (reply.no_more_work) {
+      MER_RETURN_IF_ERROR(transport.Send(reply.worker, comm::NoMoreWork{}));
+      continue;
+    }
+    for (const WorkItem& item : reply.items) {
+      st->in_flight.emplace(item.track_id, item);
+    }
+    MER_RETURN_IF_ERROR(transport.Send(
+        reply.worker, comm::WorkChunk{std::move(reply.items)}));
+  }
+  return core::Status::Ok();
+}
+
+core::Status IndexCoordinator::Flush(RunState* st) {
+  st->last_flush = Clock::now();
+  if (st->tracks.empty() && st->failures.empty()) return core::Status::Ok();
+  MER_RETURN_IF_ERROR(index_->Write(st->tracks, st->failures));
+  st->written += st->tracks.size() + st->failures.size();
+  st->tracks.clear();
+  st->failures.clear();
+  // Tests kill the job here to prove a resumed run loses nothing.
+  core::FaultPoint("index.written", st->written);
+  return core::Status::Ok();
+}
+
+// Protocol steps 4-6 of the header: the scan's outcome, prune, ANN, stats.
+core::Status IndexCoordinator::Finish(RunState* st) {
+  IndexJobSummary& summary = st->summary;
+  summary.catalogue = st->source.seen();
+  summary.skipped = st->source.skipped();
+  if (!st->source.status().ok()) {
+    return core::Status::IOError(
+        "catalogue scan ended early (" + std::to_string(summary.catalogue) +
+        " entries read; their results are written): " +
+        st->source.status().message());
+  }
+  if (!st->scheduler.Done()) {
     return core::Status::Internal(
         "index: workers finished with tracks still in flight");
   }
@@ -261,9 +294,7 @@ core::Result<IndexJobSummary> IndexCoordinator::Run(
     }
   }
   MER_ASSIGN_OR_RETURN(summary.stats, index_->Stats());
-  summary.wall_seconds =
-      std::chrono::duration<double>(Clock::now() - start).count();
-  return summary;
+  return core::Status::Ok();
 }
 
 }  // namespace mer::coordinator

@@ -20,7 +20,8 @@
 //     track is in the index completely or not at all, so a job killed at
 //     any moment (kill -9) and run again redoes only the tracks whose batch
 //     had not been written: nothing is lost, nothing duplicated (the track
-//     id is the key).
+//     id is the key). After each batch the fault point "index.written"
+//     (common/core/fault_point.h) is passed with the tracks written so far.
 //  4. When the catalogue scan failed part-way (an unreadable folder, a bad
 //     manifest line), the job fails after writing what it has, and prunes
 //     nothing.
@@ -72,9 +73,6 @@ struct IndexJobOptions {
   bool build_ann = true;
   // Progress on stderr (core::Progress). Default: true
   bool progress = true;
-  // Test hook: SIGKILL this process once this many tracks have been written
-  // by this run (0: never). Default: 0
-  uint64_t kill_after_tracks = 0;
 
   [[nodiscard]] core::Status Validate() const;
 };
@@ -107,7 +105,20 @@ class IndexCoordinator {
 
  private:
   class SkippingSource;
+  struct RunState;
   IndexCoordinator() = default;
+
+  // One message from worker `in.worker`.
+  core::Status Handle(const IncomingMessage& in, int num_workers,
+                      RunState* st);
+  // The item `id` came back from `worker`; returns it (empty if unknown).
+  WorkItem Finished(int worker, const std::string& id, RunState* st);
+  storage::FailureRecord FailureOf(const WorkItem& item, const std::string& id,
+                                   const std::string& reason);
+  core::Status SendReplies(CoordinatorTransport& transport, RunState* st);
+  // Writes the buffered results in one batch.
+  core::Status Flush(RunState* st);
+  core::Status Finish(RunState* st);
 
   IndexJobOptions options_;
   std::unique_ptr<storage::EmotionIndex> index_;

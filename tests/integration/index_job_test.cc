@@ -14,18 +14,22 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
 
 #include "storage/emotion_index.h"
+#include "tests/util/test_util.h"
 
 namespace mer {
 namespace {
 namespace fs = std::filesystem;
 
 const std::string kMer = MER_BINARY;
+// `mer` with a fault handler: MER_TEST_KILL_AT=POINT:COUNT kills it there.
+const std::string kMerFaults = MER_FAULTS_BINARY;
 const std::string kMakeBundle = MER_MAKE_BUNDLE;
 const std::string kMpirun =
     std::string(MER_MPIEXEC) +
@@ -56,17 +60,11 @@ class IndexJobTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!HaveFfmpeg()) GTEST_SKIP() << "the ffmpeg CLI is not installed";
-    static std::atomic<int> n{0};
-    const char* base = std::getenv("MER_TEST_TMPDIR");
-    dir_ = fs::path(base ? base : fs::temp_directory_path().string()) /
-           ("index-job-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    tmp_ = std::make_unique<test::TempDir>();
+    dir_ = tmp_->path();
     fs::create_directories(dir_ / "cat");
     model_ = (dir_ / "model.merm").string();
     ASSERT_EQ(Shell(Quote(kMakeBundle) + " " + Quote(model_), nullptr, Log()), 0);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
   }
   std::string Log() const { return (dir_ / "log").string(); }
   std::string Cat() const { return (dir_ / "cat").string(); }
@@ -125,8 +123,9 @@ class IndexJobTest : public ::testing::Test {
   }
 
   std::string IndexCmd(const std::string& index, int np,
-                       const std::string& extra = "") const {
-    std::string cmd = Quote(kMer) + " index --catalogue " + Quote(Cat()) +
+                       const std::string& extra = "",
+                       const std::string& binary = kMer) const {
+    std::string cmd = Quote(binary) + " index --catalogue " + Quote(Cat()) +
                       " --model " + Quote(model_) + " --index " + Quote(index) +
                       " --no-progress --json --decode-threads 1 "
                       "--model-threads 1 " + extra;
@@ -173,6 +172,7 @@ class IndexJobTest : public ::testing::Test {
     return m;
   }
 
+  std::unique_ptr<test::TempDir> tmp_;  // made after the ffmpeg check
   fs::path dir_;
   std::string model_;
 };
@@ -238,8 +238,10 @@ TEST_F(IndexJobTest, KilledJobRerunEqualsAnUninterruptedRun) {
 
   // Killed (SIGKILL, rank 0) after 3 tracks were written, one per batch.
   const std::string killed = (dir_ / "killed").string();
-  const int rc = Shell(IndexCmd(killed, 3, "--chunk 1 --write-batch 1 --test-kill-after 3"),
-                     nullptr, Log());
+  const int rc =
+      Shell("MER_TEST_KILL_AT=index.written:3 " +
+                IndexCmd(killed, 3, "--chunk 1 --write-batch 1", kMerFaults),
+            nullptr, Log());
   EXPECT_NE(rc, 0);
   {
     auto idx = OpenIndex(killed);
