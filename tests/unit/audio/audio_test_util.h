@@ -1,5 +1,5 @@
-// Helpers for the mer_audio tests: a self-cleaning temp dir, the ffmpeg CLI
-// to make real encoded files, and measurements of a decoded sine.
+// Helpers for the mer_audio tests: the ffmpeg CLI to make real encoded
+// files, and measurements of a decoded sine (TempDir: tests/util).
 #ifndef MER_TESTS_UNIT_AUDIO_AUDIO_TEST_UTIL_H_
 #define MER_TESTS_UNIT_AUDIO_AUDIO_TEST_UTIL_H_
 
@@ -15,37 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/util/test_util.h"
+
 namespace mer::audio::testing {
 
 namespace fs = std::filesystem;
 
-// A unique directory under temp_directory_path(), removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("mer-audio-test-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter++) + "-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  std::string File(const std::string& name) const {
-    return (path_ / name).string();
-  }
-
- private:
-  fs::path path_;
-};
+using ::mer::test::TempDir;
 
 // True when the ffmpeg CLI can be run.
 inline bool HaveFfmpeg() {

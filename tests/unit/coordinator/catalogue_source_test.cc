@@ -12,6 +12,7 @@
 
 #include "coordinator/catalogue_prune.h"
 #include "storage/emotion_index.h"
+#include "tests/util/test_util.h"
 
 namespace mer::coordinator {
 namespace {
@@ -20,12 +21,9 @@ namespace fs = std::filesystem;
 class CatalogueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> n{0};
-    dir_ = fs::temp_directory_path() /
-           ("mer-catalogue-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    dir_ = tmp_.path();
     fs::create_directories(dir_ / "cat" / "a" / "b");
   }
-  void TearDown() override { fs::remove_all(dir_); }
   void Touch(const fs::path& p) { std::ofstream(dir_ / p) << "x"; }
   std::set<std::string> Ids(CatalogueSource& s) {
     std::set<std::string> ids;
@@ -33,6 +31,7 @@ class CatalogueTest : public ::testing::Test {
     EXPECT_TRUE(s.status().ok()) << s.status().ToString();
     return ids;
   }
+  test::TempDir tmp_;
   fs::path dir_;
 };
 

@@ -7,26 +7,14 @@
 #include <random>
 
 #include "common/nn/bundle_format.h"
+#include "tests/util/test_util.h"
 
 namespace mer::nn {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("mer-nn-manifest-test-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 BundleManifest SampleManifest() {
   BundleManifest m;

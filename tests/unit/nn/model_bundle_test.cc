@@ -8,6 +8,7 @@
 #include <random>
 
 #include "common/nn/predictor.h"
+#include "tests/util/test_util.h"
 
 namespace mer::nn {
 namespace {
@@ -17,10 +18,7 @@ namespace fs = std::filesystem;
 class ModelBundleTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() /
-           ("mer-nn-bundle-test-" + std::to_string(rd()));
-    fs::create_directories(dir_);
+    dir_ = tmp_.path();
     torch::manual_seed(11);
     config_.n_mels = 32;
     config_.n_frames = 64;
@@ -41,9 +39,9 @@ class ModelBundleTest : public ::testing::Test {
     manifest_.tag_names = {"a", "b", "c"};
     input_ = torch::randn({5, 32, 64}) * 15 - 40;
   }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string File(const std::string& name) const { return dir_ / name; }
 
+  test::TempDir tmp_;
   fs::path dir_;
   ModelConfig config_;
   EmotionModel model_{nullptr};

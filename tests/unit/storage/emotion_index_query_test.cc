@@ -67,7 +67,7 @@ class IndexQueryTest : public ::testing::Test {
       std::vector<TrackResult> chunk(
           tracks_.begin() + i,
           tracks_.begin() + std::min(i + 500, tracks_.size()));
-      MER_ASSERT_OK(index_->Write(chunk, {}));
+      ASSERT_OK(index_->Write(chunk, {}));
     }
   }
 
@@ -133,14 +133,14 @@ TEST_F(IndexQueryTest, BoxEqualsBruteForce) {
          std::min(p.arousal, q.arousal), std::max(p.arousal, q.arousal)});
   }
   for (const auto& b : boxes) {
-    MER_ASSERT_OK_AND_ASSIGN(auto hits, index_->Box(b[0], b[1], b[2], b[3]));
+    ASSERT_OK_AND_ASSIGN(auto hits, index_->Box(b[0], b[1], b[2], b[3]));
     ASSERT_EQ(Ids(hits), BruteBox(b[0], b[1], b[2], b[3]))
         << "box V[" << b[0] << "," << b[1] << "] A[" << b[2] << "," << b[3]
         << "]";
   }
-  MER_ASSERT_OK_AND_ASSIGN(auto all, index_->Box(-2, 2, -2, 2));
+  ASSERT_OK_AND_ASSIGN(auto all, index_->Box(-2, 2, -2, 2));
   EXPECT_EQ(all.size(), tracks_.size());
-  MER_ASSERT_OK_AND_ASSIGN(auto empty, index_->Box(0.5f, 0.4f, 0, 1));
+  ASSERT_OK_AND_ASSIGN(auto empty, index_->Box(0.5f, 0.4f, 0, 1));
   EXPECT_TRUE(empty.empty());
   EXPECT_TRUE(index_->Box(std::nanf(""), 1, 0, 1).status().IsInvalidArgument());
 }
@@ -154,7 +154,7 @@ TEST_F(IndexQueryTest, NearestVaEqualsBruteForce) {
   for (int i = 0; i < 200; ++i) queries.emplace_back(u(rng), u(rng));
   for (const auto& [v, a] : queries) {
     for (size_t k : {1, 5, 10, 37, 200}) {
-      MER_ASSERT_OK_AND_ASSIGN(auto hits, index_->NearestVa(v, a, k));
+      ASSERT_OK_AND_ASSIGN(auto hits, index_->NearestVa(v, a, k));
       auto want = BruteNearest(v, a, k);
       ASSERT_EQ(hits.size(), want.size());
       for (size_t i = 0; i < hits.size(); ++i) {
@@ -164,21 +164,21 @@ TEST_F(IndexQueryTest, NearestVaEqualsBruteForce) {
       }
     }
   }
-  MER_ASSERT_OK_AND_ASSIGN(auto everything,
+  ASSERT_OK_AND_ASSIGN(auto everything,
                            index_->NearestVa(0, 0, tracks_.size() + 10));
   EXPECT_EQ(everything.size(), tracks_.size());
 }
 
 TEST(IndexSimilarTest, ExactEqualsBruteForceAndAnnRecall) {
   TempDir dir;
-  MER_ASSERT_OK_AND_ASSIGN(auto index, EmotionIndex::Open(dir.path()));
+  ASSERT_OK_AND_ASSIGN(auto index, EmotionIndex::Open(dir.path()));
   std::mt19937 rng(11);
   constexpr size_t kDim = 32, kN = 400, kK = 10;
   std::vector<TrackResult> tracks;
   for (size_t i = 0; i < kN; ++i) {
     tracks.push_back(RandomTrack(rng, "e" + std::to_string(i), kDim));
   }
-  MER_ASSERT_OK(index->Write(tracks, {}));
+  ASSERT_OK(index->Write(tracks, {}));
 
   auto brute = [&](size_t q) {
     std::vector<std::pair<double, std::string>> all;
@@ -200,10 +200,10 @@ TEST(IndexSimilarTest, ExactEqualsBruteForceAndAnnRecall) {
     return all;
   };
 
-  MER_ASSERT_OK_AND_ASSIGN(bool fresh, index->AnnIsFresh());
+  ASSERT_OK_AND_ASSIGN(bool fresh, index->AnnIsFresh());
   EXPECT_FALSE(fresh);
   for (size_t q = 0; q < 50; ++q) {  // no ANN yet: the exact scan answers
-    MER_ASSERT_OK_AND_ASSIGN(auto hits, index->Similar(tracks[q].track_id, kK));
+    ASSERT_OK_AND_ASSIGN(auto hits, index->Similar(tracks[q].track_id, kK));
     auto want = brute(q);
     ASSERT_EQ(hits.size(), kK);
     for (size_t i = 0; i < kK; ++i) {
@@ -213,12 +213,12 @@ TEST(IndexSimilarTest, ExactEqualsBruteForceAndAnnRecall) {
     }
   }
 
-  MER_ASSERT_OK(index->BuildAnn());
-  MER_ASSERT_OK_AND_ASSIGN(fresh, index->AnnIsFresh());
+  ASSERT_OK(index->BuildAnn());
+  ASSERT_OK_AND_ASSIGN(fresh, index->AnnIsFresh());
   ASSERT_TRUE(fresh);
   size_t found = 0;
   for (size_t q = 0; q < kN; ++q) {
-    MER_ASSERT_OK_AND_ASSIGN(auto hits, index->Similar(tracks[q].track_id, kK));
+    ASSERT_OK_AND_ASSIGN(auto hits, index->Similar(tracks[q].track_id, kK));
     auto want = brute(q);
     std::set<std::string> truth;
     for (const auto& w : want) truth.insert(w.second);
@@ -233,20 +233,20 @@ TEST(IndexSimilarTest, ExactEqualsBruteForceAndAnnRecall) {
   // An unreadable graph file is not an error: the scan answers.
   {
     index.reset();
-    std::filesystem::resize_file(dir.sub("embeddings.hnsw"), 100);
-    MER_ASSERT_OK_AND_ASSIGN(index, EmotionIndex::Open(dir.path()));
-    MER_ASSERT_OK_AND_ASSIGN(auto hits, index->Similar(tracks[0].track_id, kK));
+    std::filesystem::resize_file(dir.File("embeddings.hnsw"), 100);
+    ASSERT_OK_AND_ASSIGN(index, EmotionIndex::Open(dir.path()));
+    ASSERT_OK_AND_ASSIGN(auto hits, index->Similar(tracks[0].track_id, kK));
     auto want = brute(0);
     ASSERT_EQ(hits.size(), kK);
     for (size_t i = 0; i < kK; ++i) EXPECT_EQ(hits[i].track_id, want[i].second);
   }
 
   // A write makes the graph stale: answers are exact again.
-  MER_ASSERT_OK(index->Write({RandomTrack(rng, "late", kDim)}, {}));
-  MER_ASSERT_OK_AND_ASSIGN(fresh, index->AnnIsFresh());
+  ASSERT_OK(index->Write({RandomTrack(rng, "late", kDim)}, {}));
+  ASSERT_OK_AND_ASSIGN(fresh, index->AnnIsFresh());
   EXPECT_FALSE(fresh);
   tracks.push_back(RandomTrack(rng, "unused", kDim));  // keep brute's view
-  MER_ASSERT_OK_AND_ASSIGN(auto exact,
+  ASSERT_OK_AND_ASSIGN(auto exact,
                            index->SimilarExact(tracks[0].embedding, 3));
   ASSERT_EQ(exact.size(), 3u);
   EXPECT_EQ(exact[0].track_id, tracks[0].track_id);  // itself, cosine 1

@@ -45,20 +45,20 @@ TEST(EmotionIndexTest, RoundTripsEveryField) {
   std::mt19937 rng(1);
   TrackResult t = RandomTrack(rng, "track/ä 1");
   t.tags = {{"rock", 0.9f}, {"live", -0.25f}};
-  MER_ASSERT_OK(index->Write({t}, {}));
-  MER_ASSERT_OK_AND_ASSIGN(auto got, index->GetTrack(t.track_id));
+  ASSERT_OK(index->Write({t}, {}));
+  ASSERT_OK_AND_ASSIGN(auto got, index->GetTrack(t.track_id));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(*got, t);
-  MER_ASSERT_OK_AND_ASSIGN(auto fp, index->GetFingerprint(t.track_id));
+  ASSERT_OK_AND_ASSIGN(auto fp, index->GetFingerprint(t.track_id));
   ASSERT_TRUE(fp.has_value());
   EXPECT_EQ(fp->first, t.fingerprint);
   EXPECT_EQ(fp->second, "crnn-test");
-  MER_ASSERT_OK_AND_ASSIGN(auto missing, index->GetTrack("nope"));
+  ASSERT_OK_AND_ASSIGN(auto missing, index->GetTrack("nope"));
   EXPECT_FALSE(missing.has_value());
-  MER_ASSERT_OK_AND_ASSIGN(auto rock, index->TopByTag("rock", 5));
+  ASSERT_OK_AND_ASSIGN(auto rock, index->TopByTag("rock", 5));
   ASSERT_EQ(rock.size(), 1u);
   EXPECT_FLOAT_EQ(rock[0].score, 0.9f);
-  MER_ASSERT_OK(index->CheckConsistency());
+  ASSERT_OK(index->CheckConsistency());
 }
 
 TEST(EmotionIndexTest, UpdateMovesSecondaryKeys) {
@@ -72,8 +72,8 @@ TEST(EmotionIndexTest, UpdateMovesSecondaryKeys) {
   t.quadrant_probs = {0.9f, 0.05f, 0.03f, 0.02f};
   t.tags = {{"old-tag", 1}};
   t.duration_seconds = 60;
-  MER_ASSERT_OK(index->Write({t}, {}));
-  MER_ASSERT_OK_AND_ASSIGN(auto happy,
+  ASSERT_OK(index->Write({t}, {}));
+  ASSERT_OK_AND_ASSIGN(auto happy,
                            index->TopByMood(Quadrant::kHappy, 10, 0));
   ASSERT_TRUE(Contains(happy, "a"));
 
@@ -82,24 +82,24 @@ TEST(EmotionIndexTest, UpdateMovesSecondaryKeys) {
   t.quadrant_probs = {0.05f, 0.05f, 0.8f, 0.1f};
   t.tags = {{"new-tag", 0.5f}};
   t.duration_seconds = 90;
-  MER_ASSERT_OK(index->Write({t}, {}));
+  ASSERT_OK(index->Write({t}, {}));
 
-  MER_ASSERT_OK_AND_ASSIGN(happy, index->TopByMood(Quadrant::kHappy, 10, 0));
+  ASSERT_OK_AND_ASSIGN(happy, index->TopByMood(Quadrant::kHappy, 10, 0));
   EXPECT_FALSE(Contains(happy, "a"));
-  MER_ASSERT_OK_AND_ASSIGN(auto sad, index->TopByMood(Quadrant::kSad, 10, 0));
+  ASSERT_OK_AND_ASSIGN(auto sad, index->TopByMood(Quadrant::kSad, 10, 0));
   ASSERT_TRUE(Contains(sad, "a"));
   EXPECT_FLOAT_EQ(sad[0].confidence, 0.8f);
-  MER_ASSERT_OK_AND_ASSIGN(auto old_box, index->Box(0.7f, 0.9f, 0.6f, 0.8f));
+  ASSERT_OK_AND_ASSIGN(auto old_box, index->Box(0.7f, 0.9f, 0.6f, 0.8f));
   EXPECT_TRUE(old_box.empty());
-  MER_ASSERT_OK_AND_ASSIGN(auto new_box,
+  ASSERT_OK_AND_ASSIGN(auto new_box,
                            index->Box(-0.7f, -0.5f, -0.6f, -0.4f));
   ASSERT_EQ(new_box.size(), 1u);
   EXPECT_FLOAT_EQ(new_box[0].valence, -0.6f);
-  MER_ASSERT_OK_AND_ASSIGN(auto old_tag, index->TopByTag("old-tag", 10));
+  ASSERT_OK_AND_ASSIGN(auto old_tag, index->TopByTag("old-tag", 10));
   EXPECT_TRUE(old_tag.empty());
-  MER_ASSERT_OK(index->CheckConsistency());
+  ASSERT_OK(index->CheckConsistency());
 
-  MER_ASSERT_OK_AND_ASSIGN(IndexStats stats, index->Stats());
+  ASSERT_OK_AND_ASSIGN(IndexStats stats, index->Stats());
   EXPECT_EQ(stats.tracks, 1u);
   EXPECT_EQ(stats.per_quadrant[0], 0u);
   EXPECT_EQ(stats.per_quadrant[2], 1u);
@@ -111,34 +111,34 @@ TEST(EmotionIndexTest, SuccessReplacesFailureAndFailureKeepsTrack) {
   auto index = OpenOrDie(dir.path());
   ASSERT_NE(index, nullptr);
   FailureRecord f{"x", "/m/x.mp3", "/m/x.mp3: Invalid data", 2, {1, 2, 3}, 99};
-  MER_ASSERT_OK(index->Write({}, {f}));
-  MER_ASSERT_OK_AND_ASSIGN(auto got, index->GetFailure("x"));
+  ASSERT_OK(index->Write({}, {f}));
+  ASSERT_OK_AND_ASSIGN(auto got, index->GetFailure("x"));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(*got, f);
-  MER_ASSERT_OK_AND_ASSIGN(auto failures, index->Failures());
+  ASSERT_OK_AND_ASSIGN(auto failures, index->Failures());
   EXPECT_EQ(failures.size(), 1u);
-  MER_ASSERT_OK_AND_ASSIGN(IndexStats stats, index->Stats());
+  ASSERT_OK_AND_ASSIGN(IndexStats stats, index->Stats());
   EXPECT_EQ(stats.failures, 1u);
 
   std::mt19937 rng(2);
-  MER_ASSERT_OK(index->Write({RandomTrack(rng, "x")}, {}));
-  MER_ASSERT_OK_AND_ASSIGN(got, index->GetFailure("x"));
+  ASSERT_OK(index->Write({RandomTrack(rng, "x")}, {}));
+  ASSERT_OK_AND_ASSIGN(got, index->GetFailure("x"));
   EXPECT_FALSE(got.has_value());
-  MER_ASSERT_OK_AND_ASSIGN(stats, index->Stats());
+  ASSERT_OK_AND_ASSIGN(stats, index->Stats());
   EXPECT_EQ(stats.failures, 0u);
   EXPECT_EQ(stats.tracks, 1u);
 
   // A result and a failure of one id in one call: the result wins.
-  MER_ASSERT_OK(index->Write({RandomTrack(rng, "y")}, {Failure("y")}));
-  MER_ASSERT_OK_AND_ASSIGN(got, index->GetFailure("y"));
+  ASSERT_OK(index->Write({RandomTrack(rng, "y")}, {Failure("y")}));
+  ASSERT_OK_AND_ASSIGN(got, index->GetFailure("y"));
   EXPECT_FALSE(got.has_value());
   // A later failure of an indexed track keeps the track.
-  MER_ASSERT_OK(index->Write({}, {Failure("y", "gone")}));
-  MER_ASSERT_OK_AND_ASSIGN(auto y, index->GetTrack("y"));
+  ASSERT_OK(index->Write({}, {Failure("y", "gone")}));
+  ASSERT_OK_AND_ASSIGN(auto y, index->GetTrack("y"));
   EXPECT_TRUE(y.has_value());
-  MER_ASSERT_OK_AND_ASSIGN(stats, index->Stats());
+  ASSERT_OK_AND_ASSIGN(stats, index->Stats());
   EXPECT_EQ(stats.failures, 1u);
-  MER_ASSERT_OK(index->CheckConsistency());
+  ASSERT_OK(index->CheckConsistency());
 }
 
 TEST(EmotionIndexTest, DeleteRemovesEverything) {
@@ -148,25 +148,25 @@ TEST(EmotionIndexTest, DeleteRemovesEverything) {
   std::mt19937 rng(3);
   TrackResult t = RandomTrack(rng, "gone");
   t.tags = {{"t", 1}};
-  MER_ASSERT_OK(index->Write({t, RandomTrack(rng, "kept")}, {}));
-  MER_ASSERT_OK(index->Delete("gone"));
-  MER_ASSERT_OK(index->Delete("never-there"));
-  MER_ASSERT_OK_AND_ASSIGN(auto got, index->GetTrack("gone"));
+  ASSERT_OK(index->Write({t, RandomTrack(rng, "kept")}, {}));
+  ASSERT_OK(index->Delete("gone"));
+  ASSERT_OK(index->Delete("never-there"));
+  ASSERT_OK_AND_ASSIGN(auto got, index->GetTrack("gone"));
   EXPECT_FALSE(got.has_value());
-  MER_ASSERT_OK_AND_ASSIGN(auto all, index->Box(-1, 1, -1, 1));
+  ASSERT_OK_AND_ASSIGN(auto all, index->Box(-1, 1, -1, 1));
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].track_id, "kept");
-  MER_ASSERT_OK_AND_ASSIGN(auto tagged, index->TopByTag("t", 5));
+  ASSERT_OK_AND_ASSIGN(auto tagged, index->TopByTag("t", 5));
   EXPECT_TRUE(tagged.empty());
   auto similar = index->Similar("gone", 3);
   EXPECT_TRUE(similar.status().IsNotFound());
   std::vector<std::string> ids;
-  MER_ASSERT_OK(index->ForEachTrackId([&](std::string_view id) {
+  ASSERT_OK(index->ForEachTrackId([&](std::string_view id) {
     ids.emplace_back(id);
     return true;
   }));
   EXPECT_EQ(ids, std::vector<std::string>{"kept"});
-  MER_ASSERT_OK(index->CheckConsistency());
+  ASSERT_OK(index->CheckConsistency());
 }
 
 TEST(EmotionIndexTest, RejectsInvalidResultsWithoutWriting) {
@@ -180,10 +180,10 @@ TEST(EmotionIndexTest, RejectsInvalidResultsWithoutWriting) {
   core::Status s = index->Write({good, bad}, {});
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_NE(s.message().find("bad"), std::string::npos) << s.message();
-  MER_ASSERT_OK_AND_ASSIGN(auto got, index->GetTrack("good"));
+  ASSERT_OK_AND_ASSIGN(auto got, index->GetTrack("good"));
   EXPECT_FALSE(got.has_value());
   TrackResult other_dim = RandomTrack(rng, "dim", 16);
-  MER_ASSERT_OK(index->Write({good}, {}));
+  ASSERT_OK(index->Write({good}, {}));
   EXPECT_TRUE(index->Write({other_dim}, {}).IsInvalidArgument());
 }
 
@@ -193,12 +193,12 @@ TEST(EmotionIndexTest, IdentityMismatchRefusedUnlessReindex) {
   ASSERT_NE(index, nullptr);
   IndexIdentity a{"model-a", "fe1111", "{\"sr\":16000}"};
   IndexIdentity b{"model-b", "fe2222", "{\"sr\":22050}"};
-  MER_ASSERT_OK(index->CheckIdentity(a, false));
-  MER_ASSERT_OK(index->CheckIdentity(a, false));
+  ASSERT_OK(index->CheckIdentity(a, false));
+  ASSERT_OK(index->CheckIdentity(a, false));
   std::mt19937 rng(5);
-  MER_ASSERT_OK(index->Write({RandomTrack(rng, "t1"), RandomTrack(rng, "t2")},
+  ASSERT_OK(index->Write({RandomTrack(rng, "t1"), RandomTrack(rng, "t2")},
                              {Failure("f1")}));
-  MER_ASSERT_OK(index->BuildAnn());
+  ASSERT_OK(index->BuildAnn());
 
   core::Status s = index->CheckIdentity(b, false);
   ASSERT_TRUE(s.IsInvalidArgument());
@@ -208,22 +208,22 @@ TEST(EmotionIndexTest, IdentityMismatchRefusedUnlessReindex) {
   // Same model, other front end: refused too.
   EXPECT_TRUE(index->CheckIdentity({"model-a", "fe9999", ""}, false)
                   .IsInvalidArgument());
-  MER_ASSERT_OK_AND_ASSIGN(IndexStats stats, index->Stats());
+  ASSERT_OK_AND_ASSIGN(IndexStats stats, index->Stats());
   EXPECT_EQ(stats.tracks, 2u);
   EXPECT_EQ(stats.identity, a);
 
-  MER_ASSERT_OK(index->CheckIdentity(b, true));
-  MER_ASSERT_OK_AND_ASSIGN(stats, index->Stats());
+  ASSERT_OK(index->CheckIdentity(b, true));
+  ASSERT_OK_AND_ASSIGN(stats, index->Stats());
   EXPECT_EQ(stats.identity, b);
   EXPECT_EQ(stats.tracks, 0u);
   EXPECT_EQ(stats.failures, 0u);
   EXPECT_FALSE(stats.ann_fresh);
-  MER_ASSERT_OK_AND_ASSIGN(auto t1, index->GetTrack("t1"));
+  ASSERT_OK_AND_ASSIGN(auto t1, index->GetTrack("t1"));
   EXPECT_FALSE(t1.has_value());
-  MER_ASSERT_OK_AND_ASSIGN(auto all, index->Box(-1, 1, -1, 1));
+  ASSERT_OK_AND_ASSIGN(auto all, index->Box(-1, 1, -1, 1));
   EXPECT_TRUE(all.empty());
-  MER_ASSERT_OK(index->CheckConsistency());
-  MER_ASSERT_OK(index->CheckIdentity(b, false));
+  ASSERT_OK(index->CheckConsistency());
+  ASSERT_OK(index->CheckIdentity(b, false));
 }
 
 TEST(EmotionIndexTest, StatsAreExactAndPersistAcrossReopen) {
@@ -238,40 +238,40 @@ TEST(EmotionIndexTest, StatsAreExactAndPersistAcrossReopen) {
     for (int i = 0; i < 500; ++i) {
       batch.push_back(RandomTrack(rng, "t" + std::to_string(i)));
     }
-    MER_ASSERT_OK(index->Write(batch, {}));
+    ASSERT_OK(index->Write(batch, {}));
     // Rewrite a third with new numbers, delete a tenth.
     for (int i = 0; i < 500; i += 3) {
       batch[i] = RandomTrack(rng, "t" + std::to_string(i));
-      MER_ASSERT_OK(index->Write({batch[i]}, {}));
+      ASSERT_OK(index->Write({batch[i]}, {}));
     }
     for (int i = 0; i < 500; ++i) {
       if (i % 10 == 0) {
-        MER_ASSERT_OK(index->Delete(batch[i].track_id));
+        ASSERT_OK(index->Delete(batch[i].track_id));
         continue;
       }
       per_quadrant[static_cast<int>(batch[i].quadrant())]++;
       micros += std::llround(batch[i].duration_seconds * 1e6);
     }
-    MER_ASSERT_OK(index->PutMeta("job/1", "{\"state\":\"done\"}"));
+    ASSERT_OK(index->PutMeta("job/1", "{\"state\":\"done\"}"));
     EXPECT_TRUE(index->PutMeta("mer.counters", "x").IsInvalidArgument());
   }
   auto index = OpenOrDie(dir.path());
   ASSERT_NE(index, nullptr);
-  MER_ASSERT_OK_AND_ASSIGN(IndexStats stats, index->Stats());
+  ASSERT_OK_AND_ASSIGN(IndexStats stats, index->Stats());
   EXPECT_EQ(stats.tracks, 450u);
   EXPECT_EQ(stats.per_quadrant, per_quadrant);
   EXPECT_DOUBLE_EQ(stats.audio_hours, static_cast<double>(micros) / 3.6e9);
   EXPECT_EQ(stats.schema_version, EmotionIndex::kSchemaVersion);
   EXPECT_EQ(stats.embedding_dim, 8u);
-  MER_ASSERT_OK_AND_ASSIGN(auto job, index->GetMeta("job/1"));
+  ASSERT_OK_AND_ASSIGN(auto job, index->GetMeta("job/1"));
   EXPECT_EQ(job.value_or(""), "{\"state\":\"done\"}");
   size_t streamed = 0;
-  MER_ASSERT_OK(index->ForEachTrack([&](const TrackResult& t) {
+  ASSERT_OK(index->ForEachTrack([&](const TrackResult& t) {
     EXPECT_EQ(t.embedding.size(), 8u);
     return ++streamed < 100;
   }));
   EXPECT_EQ(streamed, 100u);
-  MER_ASSERT_OK(index->CheckConsistency());
+  ASSERT_OK(index->CheckConsistency());
 }
 
 TEST(EmotionIndexTest, ReadOnlyOpenSeesDataAndRefusesWrites) {
@@ -281,40 +281,40 @@ TEST(EmotionIndexTest, ReadOnlyOpenSeesDataAndRefusesWrites) {
   {
     auto index = OpenOrDie(dir.path());
     ASSERT_NE(index, nullptr);
-    MER_ASSERT_OK(index->Write({t}, {}));
+    ASSERT_OK(index->Write({t}, {}));
   }
   OpenOptions ro;
   ro.read_only = true;
   auto index = OpenOrDie(dir.path(), ro);
   ASSERT_NE(index, nullptr);
-  MER_ASSERT_OK_AND_ASSIGN(auto got, index->GetTrack("ro"));
+  ASSERT_OK_AND_ASSIGN(auto got, index->GetTrack("ro"));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(*got, t);
   EXPECT_TRUE(index->Write({t}, {}).IsNotSupported());
   EXPECT_TRUE(index->CatchUp().IsNotSupported());
 
-  auto missing = EmotionIndex::Open(dir.sub("does-not-exist"), ro);
+  auto missing = EmotionIndex::Open(dir.File("does-not-exist"), ro);
   EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
 }
 
 TEST(EmotionIndexTest, SecondarySeesWritesAfterCatchUp) {
   TempDir dir;
-  auto primary = OpenOrDie(dir.sub("db"));
+  auto primary = OpenOrDie(dir.File("db"));
   ASSERT_NE(primary, nullptr);
   std::mt19937 rng(8);
-  MER_ASSERT_OK(primary->Write({RandomTrack(rng, "first")}, {}));
+  ASSERT_OK(primary->Write({RandomTrack(rng, "first")}, {}));
   OpenOptions so;
-  so.secondary_path = dir.sub("secondary");
-  auto secondary = OpenOrDie(dir.sub("db"), so);
+  so.secondary_path = dir.File("secondary");
+  auto secondary = OpenOrDie(dir.File("db"), so);
   ASSERT_NE(secondary, nullptr);
-  MER_ASSERT_OK_AND_ASSIGN(auto first, secondary->GetTrack("first"));
+  ASSERT_OK_AND_ASSIGN(auto first, secondary->GetTrack("first"));
   EXPECT_TRUE(first.has_value());
 
-  MER_ASSERT_OK(primary->Write({RandomTrack(rng, "second")}, {}));
-  MER_ASSERT_OK(secondary->CatchUp());
-  MER_ASSERT_OK_AND_ASSIGN(auto second, secondary->GetTrack("second"));
+  ASSERT_OK(primary->Write({RandomTrack(rng, "second")}, {}));
+  ASSERT_OK(secondary->CatchUp());
+  ASSERT_OK_AND_ASSIGN(auto second, secondary->GetTrack("second"));
   EXPECT_TRUE(second.has_value());
-  MER_ASSERT_OK_AND_ASSIGN(IndexStats stats, secondary->Stats());
+  ASSERT_OK_AND_ASSIGN(IndexStats stats, secondary->Stats());
   EXPECT_EQ(stats.tracks, 2u);
   EXPECT_TRUE(secondary->Delete("first").IsNotSupported());
 }
@@ -331,7 +331,7 @@ TEST(EmotionIndexTest, TopByMoodOrdersByConfidenceWithThreshold) {
   // Ties in confidence are ordered by id.
   tracks[0].quadrant_probs =
       tracks[1].quadrant_probs = {0.1f, 0.7f, 0.1f, 0.1f};
-  MER_ASSERT_OK(index->Write(tracks, {}));
+  ASSERT_OK(index->Write(tracks, {}));
   for (int q = 0; q < 4; ++q) {
     for (float min_conf : {0.0f, 0.4f}) {
       std::vector<std::pair<float, std::string>> want;
@@ -342,7 +342,7 @@ TEST(EmotionIndexTest, TopByMoodOrdersByConfidenceWithThreshold) {
       }
       std::sort(want.begin(), want.end());
       if (want.size() > 20) want.resize(20);
-      MER_ASSERT_OK_AND_ASSIGN(
+      ASSERT_OK_AND_ASSIGN(
           auto hits, index->TopByMood(static_cast<Quadrant>(q), 20, min_conf));
       ASSERT_EQ(hits.size(), want.size()) << "quadrant " << q;
       for (size_t i = 0; i < hits.size(); ++i) {
@@ -352,7 +352,7 @@ TEST(EmotionIndexTest, TopByMoodOrdersByConfidenceWithThreshold) {
       }
     }
   }
-  MER_ASSERT_OK_AND_ASSIGN(auto none,
+  ASSERT_OK_AND_ASSIGN(auto none,
                            index->TopByMood(Quadrant::kTense, 5, 1.01f));
   EXPECT_TRUE(none.empty());
 }
@@ -363,11 +363,11 @@ TEST(EmotionIndexTest, LastDuplicateInOneWriteWins) {
   ASSERT_NE(index, nullptr);
   std::mt19937 rng(10);
   TrackResult a = RandomTrack(rng, "dup"), b = RandomTrack(rng, "dup");
-  MER_ASSERT_OK(index->Write({a, b}, {}));
-  MER_ASSERT_OK_AND_ASSIGN(auto got, index->GetTrack("dup"));
+  ASSERT_OK(index->Write({a, b}, {}));
+  ASSERT_OK_AND_ASSIGN(auto got, index->GetTrack("dup"));
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(*got, b);
-  MER_ASSERT_OK(index->CheckConsistency());
+  ASSERT_OK(index->CheckConsistency());
 }
 
 TEST(EmotionIndexTest, QueriesRunWhileOneThreadWrites) {
@@ -379,7 +379,7 @@ TEST(EmotionIndexTest, QueriesRunWhileOneThreadWrites) {
   for (int i = 0; i < 400; ++i) {
     tracks.push_back(RandomTrack(rng, "c" + std::to_string(i)));
   }
-  MER_ASSERT_OK(index->Write(tracks, {}));
+  ASSERT_OK(index->Write(tracks, {}));
   std::atomic<bool> done{false};
   std::atomic<int> errors{0};
   auto reader = [&](int seed) {
@@ -412,7 +412,7 @@ TEST(EmotionIndexTest, QueriesRunWhileOneThreadWrites) {
   r1.join();
   r2.join();
   EXPECT_EQ(errors.load(), 0);
-  MER_ASSERT_OK(index->CheckConsistency());
+  ASSERT_OK(index->CheckConsistency());
 }
 
 }  // namespace

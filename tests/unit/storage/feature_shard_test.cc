@@ -1,4 +1,5 @@
 #include "storage/feature_shard.h"
+#include "tests/util/test_util.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,13 +16,7 @@ namespace fs = std::filesystem;
 
 class FeatureShardTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mer_shard_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { dir_ = tmp_.path(); }
 
   // Writes `n` tracks of 4 mels with n_frames = 3 + i, value = i*100 + k.
   void WriteShard(const std::string& path, int n, const std::string& digest) {
@@ -46,6 +41,7 @@ class FeatureShardTest : public ::testing::Test {
     EXPECT_FALSE(fs::exists(path));
     ASSERT_TRUE((*w)->Finish().ok());
   }
+  test::TempDir tmp_;
   fs::path dir_;
 };
 

@@ -1,5 +1,5 @@
-// Shared pieces of the emotion-index tests: a temporary directory, random
-// track results, OK-assertions.
+// Shared pieces of the emotion-index tests: random track results
+// (TempDir and the OK-assertions: tests/util).
 #ifndef MER_TESTS_UNIT_STORAGE_INDEX_TEST_UTIL_H_
 #define MER_TESTS_UNIT_STORAGE_INDEX_TEST_UTIL_H_
 
@@ -13,49 +13,11 @@
 #include <string>
 
 #include "storage/emotion_index.h"
-
-#define MER_ASSERT_OK(expr)                                         \
-  do {                                                              \
-    const ::mer::core::Status mer_s_ = (expr);                      \
-    ASSERT_TRUE(mer_s_.ok()) << #expr << ": " << mer_s_.ToString(); \
-  } while (0)
-
-#define MER_ASSERT_OK_AND_ASSIGN(lhs, expr) \
-  MER_ASSERT_OK_AND_ASSIGN_IMPL_(MER_CONCAT_(mer_r_, __LINE__), lhs, expr)
-#define MER_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)               \
-  auto tmp = (expr);                                                 \
-  ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status().ToString(); \
-  lhs = std::move(tmp).value()
+#include "tests/util/test_util.h"
 
 namespace mer::storage::testing {
 
-// A fresh directory under the system temp dir, removed at destruction.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("mer_index_" + std::to_string(::getpid()) + "_" +
-             (info ? std::string(info->name()) : "x") + "_" +
-             std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string path() const { return path_.string(); }
-  std::string sub(const std::string& name) const {
-    return (path_ / name).string();
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using ::mer::test::TempDir;
 
 inline std::vector<float> RandomUnitVector(std::mt19937& rng, size_t dim) {
   std::normal_distribution<float> g;

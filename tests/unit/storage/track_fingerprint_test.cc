@@ -17,35 +17,35 @@ void WriteFile(const std::string& path, const std::string& bytes) {
 
 TEST(TrackFingerprintTest, ChangesWithContentOfThePrefixOnly) {
   testing::TempDir dir;
-  const std::string path = dir.sub("a.bin");
+  const std::string path = dir.File("a.bin");
   std::string bytes(200 * 1024, 'x');
   WriteFile(path, bytes);
-  MER_ASSERT_OK_AND_ASSIGN(Fingerprint a, FingerprintFile(path));
+  ASSERT_OK_AND_ASSIGN(Fingerprint a, FingerprintFile(path));
   EXPECT_EQ(a.size, bytes.size());
   EXPECT_GT(a.mtime_ns, 0);
-  MER_ASSERT_OK_AND_ASSIGN(Fingerprint again, FingerprintFile(path));
+  ASSERT_OK_AND_ASSIGN(Fingerprint again, FingerprintFile(path));
   EXPECT_EQ(a, again);
 
   bytes[10] = 'y';  // inside the hashed prefix
   WriteFile(path, bytes);
-  MER_ASSERT_OK_AND_ASSIGN(Fingerprint b, FingerprintFile(path));
+  ASSERT_OK_AND_ASSIGN(Fingerprint b, FingerprintFile(path));
   EXPECT_NE(a.prefix_hash, b.prefix_hash);
 
   bytes[10] = 'x';
   bytes[150 * 1024] = 'z';  // past the prefix: same hash, same size
   WriteFile(path, bytes);
-  MER_ASSERT_OK_AND_ASSIGN(Fingerprint c, FingerprintFile(path));
+  ASSERT_OK_AND_ASSIGN(Fingerprint c, FingerprintFile(path));
   EXPECT_EQ(a.prefix_hash, c.prefix_hash);
   EXPECT_EQ(a.size, c.size);
 
-  WriteFile(dir.sub("short"), "abc");
-  MER_ASSERT_OK_AND_ASSIGN(Fingerprint s, FingerprintFile(dir.sub("short")));
+  WriteFile(dir.File("short"), "abc");
+  ASSERT_OK_AND_ASSIGN(Fingerprint s, FingerprintFile(dir.File("short")));
   EXPECT_EQ(s.size, 3u);
 }
 
 TEST(TrackFingerprintTest, ErrorsNameThePath) {
   testing::TempDir dir;
-  auto missing = FingerprintFile(dir.sub("missing.mp3"));
+  auto missing = FingerprintFile(dir.File("missing.mp3"));
   EXPECT_TRUE(missing.status().IsNotFound());
   EXPECT_NE(missing.status().message().find("missing.mp3"), std::string::npos);
   auto directory = FingerprintFile(dir.path());
