@@ -3,7 +3,7 @@
 // result payloads, index values, ANN id files, .npy headers) goes through
 // these, so the byte order is stated once.
 //
-// * Fixed32/Fixed64/Float: little-endian, the order of every on-disk and
+// * Fixed16/32/64, Float: little-endian, the order of every on-disk and
 //   on-wire integer of mer (and of x86 and ARM hosts, so no swap happens).
 // * BigEndian32: the order of integers inside RocksDB keys, where bytewise
 //   comparison must sort like the number.
@@ -12,7 +12,7 @@
 //   core::PutFixed32(&out, n);
 //   uint32_t m = core::DecodeFixed32(out.data());
 //
-// Decode* read exactly 4 or 8 bytes at `p`; the caller checks the length.
+// Decode* read exactly 2, 4 or 8 bytes at `p`; the caller checks the length.
 // Thread-safety: pure functions.
 #ifndef MER_COMMON_CORE_CODING_H_
 #define MER_COMMON_CORE_CODING_H_
@@ -24,6 +24,16 @@
 #include <vector>
 
 namespace mer::core {
+
+inline void PutFixed16(std::string* dst, uint16_t v) {
+  dst->push_back(static_cast<char>(v & 0xff));
+  dst->push_back(static_cast<char>(v >> 8));
+}
+
+inline uint16_t DecodeFixed16(const char* p) {
+  return static_cast<uint16_t>(static_cast<unsigned char>(p[0]) |
+                               (static_cast<unsigned char>(p[1]) << 8));
+}
 
 inline void EncodeFixed32(char* dst, uint32_t v) {
   for (int i = 0; i < 4; ++i) dst[i] = static_cast<char>(v >> (8 * i));

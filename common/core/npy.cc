@@ -39,8 +39,7 @@ Status WriteNpy(const std::string& path, const float* data,
   std::string header(kMagic, kMagicSize);
   header += '\x01';  // version 1.0
   header += '\x00';
-  header += static_cast<char>(dict.size() & 0xff);  // uint16 LE length
-  header += static_cast<char>(dict.size() >> 8);
+  PutFixed16(&header, static_cast<uint16_t>(dict.size()));
   header += dict;
   return WriteFileAtomic(
       path, {header, std::string_view(reinterpret_cast<const char*>(data),
@@ -62,8 +61,7 @@ Result<NpyArray> ReadNpy(const std::string& path) {
     if (!in.read(b, 2)) {
       return Status::Corruption(path, "truncated .npy header");
     }
-    header_len = static_cast<unsigned char>(b[0]) |
-                 (static_cast<unsigned char>(b[1]) << 8);
+    header_len = DecodeFixed16(b);
   } else if (version[0] == 2 || version[0] == 3) {
     char b[4];
     if (!in.read(b, 4)) {

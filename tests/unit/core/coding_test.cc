@@ -14,6 +14,10 @@ namespace mer::core {
 namespace {
 
 TEST(CodingTest, FixedWidthIntegersAreLittleEndian) {
+  std::string two;
+  PutFixed16(&two, 0x0201);
+  EXPECT_EQ(two, std::string("\x01\x02", 2));
+  EXPECT_EQ(DecodeFixed16(two.data()), 0x0201);
   std::string s;
   PutFixed32(&s, 0x04030201u);
   PutFixed64(&s, 0x0807060504030201ull);
