@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <thread>
 #include <utility>
 
 #include "common/comm/mpi_check.h"
@@ -136,6 +137,20 @@ ReceivedMessage Communicator::RecvBytes(int source,
                          status.MPI_SOURCE, status.MPI_TAG, comm_,
                          MPI_STATUS_IGNORE));
   return message;
+}
+
+std::optional<ReceivedMessage> Communicator::RecvBytesWithin(
+    int source, std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  auto pause = std::chrono::microseconds(50);
+  while (!IProbe(source, std::nullopt)) {
+    PollSends();
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(2000));
+  }
+  return RecvBytes(source, std::nullopt);
 }
 
 std::optional<ProbeResult> Communicator::IProbe(int source,

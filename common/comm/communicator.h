@@ -23,6 +23,7 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -101,6 +102,13 @@ class Communicator {
 
   // Non-blocking check for a matching message; nullopt when none is waiting.
   std::optional<ProbeResult> IProbe(int source, std::optional<MessageTag> tag);
+
+  // The next message from `source` (or kAnySource), of any tag, waiting at
+  // most `timeout`; nullopt when none came. It polls IProbe with a backoff
+  // from 50 us to 2 ms, so an idle rank sleeps instead of spinning, and
+  // reaps posted sends while it waits.
+  std::optional<ReceivedMessage> RecvBytesWithin(
+      int source, std::chrono::milliseconds timeout);
 
   // On `root`, sends *bytes to every rank; elsewhere replaces *bytes with
   // root's. Collective.
