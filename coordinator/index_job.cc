@@ -52,9 +52,9 @@ core::Status AgreeToStart(const core::Status& mine, comm::Communicator& world) {
 
 [[noreturn]] void AbortIndexJob(const core::Status& s, int rank) {
   comm::AbortJob("mer index: error: " +
-                 (rank == 0 ? s.message()
-                            : "rank " + std::to_string(rank) + ": " +
-                                  s.message()));
+                 (rank == 0
+                      ? s.message()
+                      : "rank " + std::to_string(rank) + ": " + s.message()));
 }
 
 }  // namespace
@@ -70,10 +70,16 @@ core::Result<Summary> RunIndexJob(const IndexJobOptions& options,
   core::Status start;
   if (world.rank() == 0) {
     auto c = IndexCoordinator::Open(options);
-    if (c.ok()) coord = std::move(*c); else start = c.status();
+    if (c.ok())
+      coord = std::move(*c);
+    else
+      start = c.status();
   } else {
     auto w = open_worker();
-    if (w.ok()) worker = std::move(*w); else start = w.status();
+    if (w.ok())
+      worker = std::move(*w);
+    else
+      start = w.status();
   }
   MER_RETURN_IF_ERROR(AgreeToStart(start, world));
   Summary summary;

@@ -53,8 +53,8 @@ core::Status LocalChannel::WorkerSide::Send(const comm::WorkMessage& m) {
   return c_->Push(&c_->to_coordinator_, m);
 }
 
-core::Result<std::optional<comm::WorkMessage>> LocalChannel::WorkerSide::Receive(
-    std::chrono::milliseconds timeout) {
+core::Result<std::optional<comm::WorkMessage>>
+LocalChannel::WorkerSide::Receive(std::chrono::milliseconds timeout) {
   return c_->Pop(&c_->to_worker_, timeout);
 }
 

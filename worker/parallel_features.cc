@@ -16,8 +16,9 @@ void ComputeFeaturesInParallel(const std::vector<std::string>& paths,
                                int ranks_on_node, const FeatureSink& sink) {
   int threads = options.threads;
   if (threads <= 0) {
-    threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) /
-              std::max(1, ranks_on_node);
+    threads =
+        static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) /
+        std::max(1, ranks_on_node);
   }
   threads = std::max(1, threads);
   core::ProgressOptions popts;

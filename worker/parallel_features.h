@@ -33,7 +33,7 @@ struct ParallelFeatureOptions {
   // Decode threads; 0: the machine's cores shared among `ranks_on_node`.
   // Default: 0.
   int threads = 0;
-  bool progress = true;       // a progress line on stderr
+  bool progress = true;            // a progress line on stderr
   std::string label = "features";  // its label
 };
 

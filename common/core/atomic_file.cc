@@ -26,8 +26,8 @@ Status SyncParentFolder(const std::string& path) {
   ::close(fd);
   // Some filesystems cannot sync a folder; the rename happened regardless.
   if (rc != 0 && saved != EINVAL && saved != EROFS) {
-    return Status::IOError(dir.string(),
-                           std::string("fsync failed: ") + std::strerror(saved));
+    return Status::IOError(
+        dir.string(), std::string("fsync failed: ") + std::strerror(saved));
   }
   return Status::Ok();
 }
@@ -38,8 +38,8 @@ Result<AtomicFile> AtomicFile::Create(const std::string& path) {
   AtomicFile f;
   f.path_ = path;
   std::random_device rd;
-  f.temp_path_ = path + ".tmp-" + std::to_string(::getpid()) + "-" +
-                 std::to_string(rd());
+  f.temp_path_ =
+      path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
   f.fd_ = ::open(f.temp_path_.c_str(),
                  O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, 0644);
   if (f.fd_ < 0) return Status::IOError(path, "cannot create: " + ErrnoText());

@@ -74,8 +74,8 @@ class AtomicFile {
 };
 
 // Writes `parts`, concatenated, to `path` atomically (the steps above).
-[[nodiscard]] Status WriteFileAtomic(const std::string& path,
-                                     std::initializer_list<std::string_view> parts);
+[[nodiscard]] Status WriteFileAtomic(
+    const std::string& path, std::initializer_list<std::string_view> parts);
 [[nodiscard]] inline Status WriteFileAtomic(const std::string& path,
                                             std::string_view contents) {
   return WriteFileAtomic(path, {contents});

@@ -75,8 +75,8 @@ core::Result<TrackPrediction> TrackInference::PredictOne(
   try {
     SegmentOutputs outputs;
     if (full > 0) {
-      MER_ASSIGN_OR_RETURN(outputs, predictor_->Run(t.data.data(), full,
-                                                    t.n_mels, t.frames));
+      MER_ASSIGN_OR_RETURN(
+          outputs, predictor_->Run(t.data.data(), full, t.n_mels, t.frames));
     }
     if (rest > 0) {
       const int padded =
@@ -84,9 +84,9 @@ core::Result<TrackPrediction> TrackInference::PredictOne(
       std::vector<float> windows(t.data.begin() + full * window_floats,
                                  t.data.end());
       windows.resize(padded * window_floats, 0.0f);
-      MER_ASSIGN_OR_RETURN(SegmentOutputs tail,
-                           predictor_->Run(windows.data(), padded, t.n_mels,
-                                           t.frames));
+      MER_ASSIGN_OR_RETURN(
+          SegmentOutputs tail,
+          predictor_->Run(windows.data(), padded, t.n_mels, t.frames));
       AppendRows(tail, rest, &outputs);
     }
     return AggregateSegments(outputs, 0, n, t.start_seconds);

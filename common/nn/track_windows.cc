@@ -32,7 +32,8 @@ std::vector<int> WindowStarts(int n_frames, const WindowPlan& plan) {
   const int cap = plan.max_windows;
   if (cap <= 0 || static_cast<int>(starts.size()) <= cap) return starts;
   std::vector<int> picked;
-  const double step = static_cast<double>(starts.size() - 1) / std::max(1, cap - 1);
+  const double step =
+      static_cast<double>(starts.size() - 1) / std::max(1, cap - 1);
   for (int i = 0; i < cap; ++i) {
     picked.push_back(starts[static_cast<size_t>(std::lround(i * step))]);
   }

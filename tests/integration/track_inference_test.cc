@@ -47,11 +47,14 @@ bool Encode(const std::string& path, double seconds, int seed) {
   const std::string d = std::to_string(seconds);
   const std::string cmd =
       "ffmpeg -nostdin -loglevel error -y -f lavfi -i "
-      "\"sine=frequency=" + std::to_string(200 + 90 * seed) + ":duration=" + d +
+      "\"sine=frequency=" +
+      std::to_string(200 + 90 * seed) + ":duration=" + d +
       "\" -f lavfi -i \"anoisesrc=color=pink:amplitude=0.2:seed=" +
       std::to_string(seed) + ":duration=" + d +
-      "\" -filter_complex \"amix=inputs=2,volume='0.5+0.4*sin(t/7)':eval=frame\""
-      " -ac 1 -ar 22050 '" + path + "'";
+      "\" -filter_complex "
+      "\"amix=inputs=2,volume='0.5+0.4*sin(t/7)':eval=frame\""
+      " -ac 1 -ar 22050 '" +
+      path + "'";
   return std::system(cmd.c_str()) == 0;
 }
 
@@ -80,7 +83,8 @@ ByPath ReadEvalCsv(const std::string& file) {
 }
 
 // Path 4: the index worker's pipeline, all tracks submitted at once.
-ByPath RunPipeline(const std::string& model, const std::vector<std::string>& paths) {
+ByPath RunPipeline(const std::string& model,
+                   const std::vector<std::string>& paths) {
   InferencePipelineOptions o;
   o.model_path = model;
   o.decode_threads = 2;
@@ -92,21 +96,24 @@ ByPath RunPipeline(const std::string& model, const std::vector<std::string>& pat
     (*pipeline)->Submit(comm::WorkItem{"t" + std::to_string(i), paths[i], i});
   }
   ByPath out;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  while (out.size() < paths.size() && std::chrono::steady_clock::now() < deadline) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (out.size() < paths.size() &&
+         std::chrono::steady_clock::now() < deadline) {
     (*pipeline)->WaitForOutput(std::chrono::milliseconds(100));
     while (auto r = (*pipeline)->TryPop()) {
       EXPECT_TRUE(r->status.ok()) << r->status.ToString();
       const storage::TrackResult& t = r->result;
-      out[r->item.path] = {std::vector<float>(t.quadrant_probs.begin(),
-                                              t.quadrant_probs.end()),
-                           t.valence, t.arousal};
+      out[r->item.path] = {
+          std::vector<float>(t.quadrant_probs.begin(), t.quadrant_probs.end()),
+          t.valence, t.arousal};
     }
   }
   return out;
 }
 
-void ExpectSame(const Emotion& want, const Emotion& got, const std::string& what) {
+void ExpectSame(const Emotion& want, const Emotion& got,
+                const std::string& what) {
   ASSERT_EQ(got.probs.size(), want.probs.size()) << what;
   for (size_t q = 0; q < want.probs.size(); ++q) {
     EXPECT_EQ(got.probs[q], want.probs[q]) << what << " p" << q;
@@ -134,8 +141,9 @@ TEST(TrackInferenceTest, IndexPredictEvalAndValidationAgreeOnEveryTrack) {
   comm::Communicator world = comm::Communicator::DuplicateWorld();
   LabelsSourceOptions source;
   source.progress = false;  // the default front end, as a bundle's
-  ASSERT_OK_AND_ASSIGN(TrainingData data,
-                       TrainingData::Open(dir.File("labels.csv"), source, world));
+  ASSERT_OK_AND_ASSIGN(
+      TrainingData data,
+      TrainingData::Open(dir.File("labels.csv"), source, world));
   ASSERT_EQ(data.tracks().size(), 3u);
   TrainerOptions o;
   o.model.channels = {4, 8, 8, 8};
@@ -149,9 +157,8 @@ TEST(TrackInferenceTest, IndexPredictEvalAndValidationAgreeOnEveryTrack) {
   run.threads = 1;
   BundleRequest bundle;
   bundle.path = dir.File("model.merm");
-  ASSERT_OK_AND_ASSIGN(auto trainer,
-                       Trainer::Create(data, {{0, 1, 2}, {}, {}}, o, run, world,
-                                       &bundle));
+  ASSERT_OK_AND_ASSIGN(auto trainer, Trainer::Create(data, {{0, 1, 2}, {}, {}},
+                                                     o, run, world, &bundle));
   ASSERT_OK(trainer->Run());
   ASSERT_OK(trainer->Finish().status());
 
@@ -160,7 +167,8 @@ TEST(TrackInferenceTest, IndexPredictEvalAndValidationAgreeOnEveryTrack) {
   ByPath validation;
   for (size_t k = 0; k < 3; ++k) {
     Emotion e;
-    e.probs.assign(scores.probs.begin() + 4 * k, scores.probs.begin() + 4 * k + 4);
+    e.probs.assign(scores.probs.begin() + 4 * k,
+                   scores.probs.begin() + 4 * k + 4);
     e.valence = scores.va[2 * k];
     e.arousal = scores.va[2 * k + 1];
     validation[data.tracks()[k].path] = e;

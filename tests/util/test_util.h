@@ -36,9 +36,9 @@ const core::Status& StatusOf(const core::Result<T>& r) {
 // tree's test-tmp), else the system's temp folder.
 inline std::filesystem::path TestTempRoot() {
   const char* base = std::getenv("MER_TEST_TMPDIR");
-  std::filesystem::path root =
-      base && *base ? std::filesystem::path(base)
-                    : std::filesystem::temp_directory_path();
+  std::filesystem::path root = base && *base
+                                   ? std::filesystem::path(base)
+                                   : std::filesystem::temp_directory_path();
   std::filesystem::create_directories(root);
   return root;
 }
@@ -51,10 +51,9 @@ class TempDir {
     static std::atomic<int> counter{0};
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     const std::string test = info ? info->name() : "test";
-    path_ = TestTempRoot() /
-            ("mer-" + test + "-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter++) + "-" +
-             std::to_string(std::random_device{}() % 100000));
+    path_ = TestTempRoot() / ("mer-" + test + "-" + std::to_string(::getpid()) +
+                              "-" + std::to_string(counter++) + "-" +
+                              std::to_string(std::random_device{}() % 100000));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
@@ -63,7 +62,8 @@ class TempDir {
     for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
          !ec && it != std::filesystem::recursive_directory_iterator();
          it.increment(ec)) {
-      std::filesystem::permissions(it->path(), std::filesystem::perms::owner_all,
+      std::filesystem::permissions(it->path(),
+                                   std::filesystem::perms::owner_all,
                                    std::filesystem::perm_options::add, ec);
     }
     std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
@@ -85,12 +85,11 @@ class TempDir {
 
 }  // namespace mer::test
 
-#define MER_TEST_OK_IMPL_(fatal_or_nonfatal, expr)                    \
-  do {                                                                \
-    const ::mer::core::Status mer_test_s_ =                           \
-        ::mer::test::StatusOf(expr);                               \
-    fatal_or_nonfatal(mer_test_s_.ok()) << #expr << ": "              \
-                                        << mer_test_s_.ToString();    \
+#define MER_TEST_OK_IMPL_(fatal_or_nonfatal, expr)                       \
+  do {                                                                   \
+    const ::mer::core::Status mer_test_s_ = ::mer::test::StatusOf(expr); \
+    fatal_or_nonfatal(mer_test_s_.ok())                                  \
+        << #expr << ": " << mer_test_s_.ToString();                      \
   } while (0)
 
 // The Status (or Result's Status) of `expr` is OK.

@@ -28,7 +28,8 @@ void BatchAssembler::StartEpoch(int epoch) {
 int BatchAssembler::Assemble(int step, TrainingBatch* batch) const {
   const int lo = step * global_batch_;
   const int global_count = std::min(global_batch_, samples_ - lo);
-  const int my_lo = std::min(lo + rank_ * options_.batch_size, lo + global_count);
+  const int my_lo =
+      std::min(lo + rank_ * options_.batch_size, lo + global_count);
   const int my_hi = std::min(my_lo + options_.batch_size, lo + global_count);
   const int count = my_hi - my_lo;
   const int mels = data_.n_mels(), frames = options_.frames;

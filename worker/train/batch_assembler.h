@@ -29,22 +29,22 @@
 namespace mer::worker {
 
 struct BatchOptions {
-  int frames = 256;          // crop length (the model's input frames)
-  int batch_size = 24;       // samples per step and rank
-  int crops_per_track = 4;   // random crops of each track per epoch
+  int frames = 256;         // crop length (the model's input frames)
+  int batch_size = 24;      // samples per step and rank
+  int crops_per_track = 4;  // random crops of each track per epoch
   uint64_t seed = 1;
   AugmentOptions augment;
 };
 
 // One rank's samples of one step.
 struct TrainingBatch {
-  int count = 0;                 // samples in this batch (0..batch_size)
-  std::vector<float> mel;        // [count][n_mels][frames], dB
-  std::vector<int64_t> quadrant; // [count]; -1: no quadrant label
-  std::vector<float> va;         // [count][2]; 0 where va_mask is 0
-  std::vector<uint8_t> va_mask;  // [count]: 1 where the track has V-A
+  int count = 0;                  // samples in this batch (0..batch_size)
+  std::vector<float> mel;         // [count][n_mels][frames], dB
+  std::vector<int64_t> quadrant;  // [count]; -1: no quadrant label
+  std::vector<float> va;          // [count][2]; 0 where va_mask is 0
+  std::vector<uint8_t> va_mask;   // [count]: 1 where the track has V-A
   bool any_va = false;
-  std::vector<float> tags;       // [count][num_tags], 0/1
+  std::vector<float> tags;  // [count][num_tags], 0/1
 };
 
 class BatchAssembler {
@@ -55,9 +55,9 @@ class BatchAssembler {
                  const BatchOptions& options, int num_tags, int rank,
                  int nranks);
 
-  int samples() const { return samples_; }        // per epoch, all ranks
+  int samples() const { return samples_; }  // per epoch, all ranks
   int global_batch() const { return global_batch_; }
-  int steps() const { return steps_; }            // per epoch, every rank
+  int steps() const { return steps_; }  // per epoch, every rank
 
   // Draws the epoch's permutation.
   void StartEpoch(int epoch);

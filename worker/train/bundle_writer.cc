@@ -29,8 +29,7 @@ core::Result<std::string> BundleWriter::Write(nn::EmotionModel model,
     if (!facts.validation.is_null()) {
       manifest.metrics["validation"] = facts.validation;
     }
-    core::Status s =
-        nn::SaveBundle(request_.path, model, manifest, &model_id);
+    core::Status s = nn::SaveBundle(request_.path, model, manifest, &model_id);
     if (!s.ok()) {
       ok = 0;
       message = s.ToString();

@@ -27,8 +27,8 @@ struct BundleRequest {
 
 // What the trainer knows of its run when it writes the bundle.
 struct TrainedModelFacts {
-  nlohmann::json settings;    // TrainerOptions::ToJson()
-  int kept_epoch = 0;         // 0: weight average
+  nlohmann::json settings;  // TrainerOptions::ToJson()
+  int kept_epoch = 0;       // 0: weight average
   int epochs_run = 0;
   int ranks = 1;
   size_t train_tracks = 0;

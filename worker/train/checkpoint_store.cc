@@ -28,10 +28,9 @@ std::vector<float> TensorVec(const torch::Tensor& t) {
 // those keys are dropped, and settings added later take their default when
 // a checkpoint lacks them, so an older checkpoint still resumes.
 nlohmann::json ShapingSettings(nlohmann::json j) {
-  for (const char* k :
-       {"progress", "threads", "checkpoint_dir", "resume", "label",
-        "stop_after", "return_state", "device", "local_rank",
-        "eval_hop_frames"}) {
+  for (const char* k : {"progress", "threads", "checkpoint_dir", "resume",
+                        "label", "stop_after", "return_state", "device",
+                        "local_rank", "eval_hop_frames"}) {
     j.erase(k);
   }
   const TrainerOptions defaults;
@@ -41,7 +40,8 @@ nlohmann::json ShapingSettings(nlohmann::json j) {
 }
 
 // "epochs 2 -> 3, lr 0.001 -> 0.01": what differs between two settings.
-std::string SettingsDiff(const nlohmann::json& then, const nlohmann::json& now) {
+std::string SettingsDiff(const nlohmann::json& then,
+                         const nlohmann::json& now) {
   std::string diff;
   for (const auto& patch : nlohmann::json::diff(then, now)) {
     const std::string pointer = patch.value("path", "");

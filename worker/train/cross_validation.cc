@@ -57,15 +57,14 @@ core::Status RunFold(const TrainJobOptions& o, const TrainingData& data,
     (fold[i] == f ? split.test : pool).push_back(static_cast<int>(i));
   }
   const uint64_t seed = (o.split_seed ? o.split_seed : o.trainer.seed);
-  MER_RETURN_IF_ERROR(SplitValidation(data, pool, o.val_fraction,
-                                      seed + 1000 + f, &split.train,
-                                      &split.val));
+  MER_RETURN_IF_ERROR(SplitValidation(
+      data, pool, o.val_fraction, seed + 1000 + f, &split.train, &split.val));
   TrainerRunOptions run = o.run;
   run.label = fmt::format("{} fold {}/{}", name, f + 1, o.folds);
   if (!o.run.checkpoint_dir.empty()) {
-    run.checkpoint_dir = (fs::path(o.run.checkpoint_dir) /
-                          fmt::format("{}-fold{}", name, f))
-                             .string();
+    run.checkpoint_dir =
+        (fs::path(o.run.checkpoint_dir) / fmt::format("{}-fold{}", name, f))
+            .string();
   }
   MER_ASSIGN_OR_RETURN(TrainOutcome out, TrainModel(data, split, t, run, comm));
   nn::ClassificationReport r;
@@ -150,8 +149,9 @@ std::string CvTable(const TrainJobOptions& o, size_t tracks, size_t best,
   txt += fmt::format(
       "\n| {:<10} | {:<15} | {:<15} | {:<15} | {:<15} | {:<22} |\n", "arch",
       "macro-F1", "accuracy", "macro-P", "macro-R", "vs best (paired t)");
-  txt += "|------------|-----------------|-----------------|-----------------|"
-         "-----------------|------------------------|\n";
+  txt +=
+      "|------------|-----------------|-----------------|-----------------|"
+      "-----------------|------------------------|\n";
   for (size_t i = 0; i < rows->size(); ++i) {
     CvRow& row = (*rows)[i];
     std::string test = "(best)";
@@ -189,8 +189,8 @@ core::Status WriteFolds(const std::string& dir, const TrainingData& data,
   std::string csv = "track_id,group,quadrant,fold\n";
   for (size_t i = 0; i < fold.size(); ++i) {
     const TrainingTrack& t = data.tracks()[i];
-    csv += fmt::format("\"{}\",\"{}\",{},{}\n", t.track_id, t.group,
-                       t.quadrant, fold[i]);
+    csv += fmt::format("\"{}\",\"{}\",{},{}\n", t.track_id, t.group, t.quadrant,
+                       fold[i]);
   }
   return core::WriteFileAtomic(ReportFile(dir, "folds.csv"), csv);
 }
@@ -201,10 +201,10 @@ core::Status WritePooled(const TrainJobOptions& o, const std::string& dir,
                                             HistoryCsv(pooled.history)));
   MER_RETURN_IF_ERROR(core::WriteFileAtomic(
       ReportFile(dir, "cv_predictions.csv"), pooled.predictions));
-  MER_RETURN_IF_ERROR(core::WriteFileAtomic(
-      ReportFile(dir, "confusion.svg"),
-      ConfusionSvg("pooled test-fold confusion", pooled.confusion,
-                   o.label_names)));
+  MER_RETURN_IF_ERROR(
+      core::WriteFileAtomic(ReportFile(dir, "confusion.svg"),
+                            ConfusionSvg("pooled test-fold confusion",
+                                         pooled.confusion, o.label_names)));
   // Learning curves of the first fold of the first row.
   std::vector<EpochMetrics> first;
   for (const auto& [run, m] : pooled.history) {
@@ -218,15 +218,16 @@ nlohmann::json CvSummary(const TrainJobOptions& o, const TrainingData& data,
                          const CvRow& best) {
   nlohmann::json per_fold = nlohmann::json::array();
   for (double f1 : best.macro_f1) per_fold.push_back(f1);
-  nlohmann::json j = {{"folds", o.folds},
-                      {"tracks", data.tracks().size()},
-                      {"grouped_by", "group (--group-by)"},
-                      {"split_seed", o.split_seed ? o.split_seed : o.trainer.seed},
-                      {"arch", best.name},
-                      {"mean", best.json["mean"]},
-                      {"std", best.json["std"]},
-                      {"macro_f1_per_fold", per_fold},
-                      {"training_data_digest", data.Digest()}};
+  nlohmann::json j = {
+      {"folds", o.folds},
+      {"tracks", data.tracks().size()},
+      {"grouped_by", "group (--group-by)"},
+      {"split_seed", o.split_seed ? o.split_seed : o.trainer.seed},
+      {"arch", best.name},
+      {"mean", best.json["mean"]},
+      {"std", best.json["std"]},
+      {"macro_f1_per_fold", per_fold},
+      {"training_data_digest", data.Digest()}};
   if (o.trainer.eval_max_windows > 0) {
     j["validation_max_windows"] = o.trainer.eval_max_windows;
   }
@@ -246,9 +247,9 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o,
     labels.push_back(t.quadrant);
   }
   std::vector<int> fold;
-  MER_RETURN_IF_ERROR(GroupedFolds(
-      groups, labels, o.folds, o.split_seed ? o.split_seed : o.trainer.seed,
-      &fold));
+  MER_RETURN_IF_ERROR(GroupedFolds(groups, labels, o.folds,
+                                   o.split_seed ? o.split_seed : o.trainer.seed,
+                                   &fold));
   if (comm.rank() == 0) MER_RETURN_IF_ERROR(WriteFolds(dir, data, fold));
   std::vector<std::string> archs = o.compare;
   if (archs.empty()) archs.push_back("");  // the configured model
@@ -268,8 +269,8 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o,
     }
   }
   TrainJobReport report;
-  report.text = CvTable(o, data.tracks().size(), best, &rows,
-                        data.tag_names().size());
+  report.text =
+      CvTable(o, data.tracks().size(), best, &rows, data.tag_names().size());
   nlohmann::json rows_json = nlohmann::json::array();
   for (const CvRow& row : rows) rows_json.push_back(row.json);
   report.json["cv"] = {{"folds", o.folds},
@@ -284,8 +285,9 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o,
     final_o.folds = 0;
     final_o.compare.clear();
     final_o.val_fraction = 0;
-    MER_ASSIGN_OR_RETURN(final_o.trainer,
-                         ArchOptions(o, o.compare.empty() ? "" : rows[best].name));
+    MER_ASSIGN_OR_RETURN(
+        final_o.trainer,
+        ArchOptions(o, o.compare.empty() ? "" : rows[best].name));
     final_o.run.label = "final";
     MER_ASSIGN_OR_RETURN(TrainJobReport fr,
                          SingleRun(final_o, data, dir + "/final", comm,

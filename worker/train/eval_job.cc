@@ -36,8 +36,8 @@ TagMatch MatchTags(const nn::BundleManifest& manifest,
   if (!m.head || !data.has_tags()) return m;
   const auto& names = data.tag_names();
   for (size_t i = 0; i < manifest.tag_names.size(); ++i) {
-    auto it = std::lower_bound(names.begin(), names.end(),
-                               manifest.tag_names[i]);
+    auto it =
+        std::lower_bound(names.begin(), names.end(), manifest.tag_names[i]);
     if (it == names.end() || *it != manifest.tag_names[i]) {
       m.missing.push_back(manifest.tag_names[i]);
       continue;
@@ -71,8 +71,8 @@ core::Result<EvalSamples> PredictAll(TrackPredictor& predictor,
         predictor.PredictMel(t.mel, data.n_mels(), t.n_frames));
     s.truth.push_back(t.quadrant);
     s.pred.push_back(p.quadrant);
-    s.csv += fmt::format("\"{}\",\"{}\",{},{}", t.track_id, t.path,
-                         t.quadrant, p.quadrant);
+    s.csv += fmt::format("\"{}\",\"{}\",{},{}", t.track_id, t.path, t.quadrant,
+                         p.quadrant);
     for (float x : p.quadrant_probs) s.csv += fmt::format(",{:.9g}", x);
     s.csv += fmt::format(",{:.9g},{:.9g}\n", p.valence, p.arousal);
     if (t.has_va) {
@@ -194,10 +194,10 @@ core::Result<EvalReport> RunEval(const EvalOptions& options,
   j["failed"] = data.failures().size();
   j["labels"] = manifest.label_names;
   AddClassificationJson(r, manifest.label_names, &j);
-  report.text = fmt::format("eval: {} on {} ({} tracks, {} failed)\n",
-                            options.model, options.data, data.tracks().size(),
-                            data.failures().size()) +
-                ClassificationText(r, manifest.label_names);
+  report.text =
+      fmt::format("eval: {} on {} ({} tracks, {} failed)\n", options.model,
+                  options.data, data.tracks().size(), data.failures().size()) +
+      ClassificationText(r, manifest.label_names);
   AddVa(e, &report);
   AddTags(e, tags, data.has_tags(), &report);
   if (!options.predictions_csv.empty() && comm.rank() == 0) {

@@ -12,10 +12,10 @@
 namespace mer::worker {
 
 struct TrackScores {
-  std::vector<int> tracks;   // indices into TrainingData::tracks()
-  std::vector<float> probs;  // [n][4] mean softmax over the windows
-  std::vector<float> va;     // [n][2] mean V-A
-  int num_tags = 0;          // the model's tag outputs (0: no tag head)
+  std::vector<int> tracks;       // indices into TrainingData::tracks()
+  std::vector<float> probs;      // [n][4] mean softmax over the windows
+  std::vector<float> va;         // [n][2] mean V-A
+  int num_tags = 0;              // the model's tag outputs (0: no tag head)
   std::vector<float> tag_probs;  // [n][num_tags] mean sigmoid
 };
 

@@ -84,9 +84,9 @@ TrainJobReport RunReport(const TrainJobOptions& o, const TrainingData& data,
   if (split.val.empty()) return report;
   nn::TagReport tr;
   j["validation"] = ScoreMetrics(data, out.val, o.label_names, val_report, &tr);
-  report.text += fmt::format(
-      "validation ({} tracks): accuracy {:.3f}, macro-F1 {:.3f}\n",
-      split.val.size(), val_report->accuracy, val_report->macro_f1);
+  report.text +=
+      fmt::format("validation ({} tracks): accuracy {:.3f}, macro-F1 {:.3f}\n",
+                  split.val.size(), val_report->accuracy, val_report->macro_f1);
   if (out.val.num_tags > 0) {
     report.text += fmt::format(
         "validation tags ({}): macro ROC-AUC {:.3f}, macro PR-AUC {:.3f}\n",
@@ -171,8 +171,8 @@ core::Result<TrainJobReport> SingleRun(const TrainJobOptions& o,
   nn::ClassificationReport val_report;
   TrainJobReport report = RunReport(o, data, split, out, &val_report);
   if (comm.rank() == 0) {
-    MER_RETURN_IF_ERROR(WriteRunReports(o, dir, out, !split.val.empty(),
-                                        val_report, &report));
+    MER_RETURN_IF_ERROR(
+        WriteRunReports(o, dir, out, !split.val.empty(), val_report, &report));
   }
   return report;
 }

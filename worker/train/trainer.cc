@@ -29,9 +29,9 @@ core::Result<torch::Device> ResolveDevice(const TrainerRunOptions& run) {
     return core::Status::NotSupported(
         "--device cuda", "this build of LibTorch has no CUDA device");
   }
-  return torch::Device(torch::kCUDA,
-                       run.local_rank %
-                           static_cast<int>(torch::cuda::device_count()));
+  return torch::Device(
+      torch::kCUDA,
+      run.local_rank % static_cast<int>(torch::cuda::device_count()));
 }
 
 }  // namespace
@@ -235,8 +235,9 @@ core::Status Trainer::Impl::RunEpoch() {
   m.train_loss = sums[1] > 0 ? sums[0] / sums[1] : 0;
   m.samples = static_cast<int64_t>(sums[1]);
   Validate(&m);
-  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            t0).count();
+  m.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   if (comm.size() > 1) {
     comm.AllreduceSum(&m.seconds, 1);
     m.seconds /= comm.size();
@@ -337,12 +338,13 @@ void Trainer::Impl::Validate(EpochMetrics* m) {
 
 void Trainer::Impl::PrintProgress(const EpochMetrics& m) const {
   if (comm.rank() != 0 || !run.progress) return;
-  std::string line = fmt::format("{}epoch {}/{}  lr {:.2e}  train loss {:.4f}",
-                                 Prefix("  "), m.epoch, options.epochs, m.lr,
-                                 m.train_loss);
+  std::string line =
+      fmt::format("{}epoch {}/{}  lr {:.2e}  train loss {:.4f}", Prefix("  "),
+                  m.epoch, options.epochs, m.lr, m.train_loss);
   if (!split.val.empty()) {
-    line += fmt::format("  val loss {:.4f}  val acc {:.3f}  val macro-F1 {:.3f}",
-                        m.val_loss, m.val_accuracy, m.val_macro_f1);
+    line +=
+        fmt::format("  val loss {:.4f}  val acc {:.3f}  val macro-F1 {:.3f}",
+                    m.val_loss, m.val_accuracy, m.val_macro_f1);
     if (options.model.num_tags > 0) {
       line += fmt::format("  val tag ROC-AUC {:.3f}  PR-AUC {:.3f}",
                           m.val_tag_roc_auc, m.val_tag_pr_auc);
@@ -451,9 +453,9 @@ core::Result<TrainOutcome> TrainModel(const TrainingData& data,
                                       const TrainerRunOptions& run,
                                       comm::Communicator& comm,
                                       const BundleRequest* bundle) {
-  MER_ASSIGN_OR_RETURN(std::unique_ptr<Trainer> trainer,
-                       Trainer::Create(data, std::move(split), options, run,
-                                       comm, bundle));
+  MER_ASSIGN_OR_RETURN(
+      std::unique_ptr<Trainer> trainer,
+      Trainer::Create(data, std::move(split), options, run, comm, bundle));
   MER_RETURN_IF_ERROR(trainer->Run());
   return trainer->Finish();
 }

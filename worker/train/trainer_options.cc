@@ -106,7 +106,8 @@ core::Result<TrainerOptions> TrainerOptions::ForData(
 }
 
 core::Status TrainerRunOptions::Validate() const {
-  if (threads < 0) return core::Status::InvalidArgument("--threads must be >= 0");
+  if (threads < 0)
+    return core::Status::InvalidArgument("--threads must be >= 0");
   if (device != "cpu" && device != "cuda") {
     return core::Status::InvalidArgument("--device '" + device +
                                          "': expected cpu or cuda");

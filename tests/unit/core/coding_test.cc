@@ -21,10 +21,12 @@ TEST(CodingTest, FixedWidthIntegersAreLittleEndian) {
   std::string s;
   PutFixed32(&s, 0x04030201u);
   PutFixed64(&s, 0x0807060504030201ull);
-  EXPECT_EQ(s, std::string("\x01\x02\x03\x04\x01\x02\x03\x04\x05\x06\x07\x08", 12));
+  EXPECT_EQ(
+      s, std::string("\x01\x02\x03\x04\x01\x02\x03\x04\x05\x06\x07\x08", 12));
   EXPECT_EQ(DecodeFixed32(s.data()), 0x04030201u);
   EXPECT_EQ(DecodeFixed64(s.data() + 4), 0x0807060504030201ull);
-  for (uint64_t v : {0ull, 1ull, 255ull, 256ull, ~0ull, 0x8000000000000000ull}) {
+  for (uint64_t v :
+       {0ull, 1ull, 255ull, 256ull, ~0ull, 0x8000000000000000ull}) {
     char b[8];
     EncodeFixed64(b, v);
     EXPECT_EQ(DecodeFixed64(b), v);
@@ -34,7 +36,10 @@ TEST(CodingTest, FixedWidthIntegersAreLittleEndian) {
 }
 
 TEST(CodingTest, FloatsRoundTripBitForBit) {
-  const std::vector<float> v = {0.0f, -0.0f, 1.5f, -3.25e-20f,
+  const std::vector<float> v = {0.0f,
+                                -0.0f,
+                                1.5f,
+                                -3.25e-20f,
                                 std::numeric_limits<float>::max(),
                                 std::numeric_limits<float>::denorm_min(),
                                 std::numeric_limits<float>::infinity()};

@@ -110,7 +110,8 @@ TEST_F(TrackInferenceTest, ATrackWithoutFramesIsAnError) {
 size_t AddressSpace() {
   std::ifstream in("/proc/self/status");
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmSize:", 0) == 0) return std::stoull(line.substr(7)) * 1024;
+    if (line.rfind("VmSize:", 0) == 0)
+      return std::stoull(line.substr(7)) * 1024;
   }
   return 0;
 }
@@ -128,8 +129,8 @@ size_t AddressSpace() {
   const TrackWindows* tracks[] = {&one};
   auto r = inference.Predict(tracks);
   std::fprintf(stderr, "%s\n", r.ok() ? "ok" : r.status().ToString().c_str());
-  const bool oom =
-      !r.ok() && r.status().message().find("out of memory") != std::string::npos;
+  const bool oom = !r.ok() && r.status().message().find("out of memory") !=
+                                  std::string::npos;
   std::exit(oom ? 0 : 1);
 }
 
