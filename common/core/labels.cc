@@ -1,8 +1,10 @@
 #include "common/core/labels.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <unordered_set>
@@ -25,6 +27,12 @@ Result<float> ParseFloat(const std::string& text, const char* what) {
 }
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+std::string LowerCase(std::string s) {
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 // "a; b;c" -> {a, b, c} sorted; "" -> {}.
 Result<std::vector<std::string>> ParseTags(const std::string& cell) {
@@ -60,7 +68,78 @@ Result<std::vector<std::string>> ParseTags(const std::string& cell) {
   return tags;
 }
 
+// Centre and scale per axis from the quadrant labels (lexicon.h); the plain
+// (x - 5) / 4 when a side has no labelled track.
+VaScaling ScalingFromQuadrants(
+    const std::vector<LabelledTrack>& tracks,
+    const std::vector<std::optional<WordRating>>& raw) {
+  double sum[2][2] = {{0, 0}, {0, 0}};  // [axis][positive side]
+  int n[2][2] = {{0, 0}, {0, 0}};
+  for (size_t i = 0; i < tracks.size(); ++i) {
+    if (!raw[i] || !tracks[i].quadrant) continue;
+    const Quadrant q = *tracks[i].quadrant;
+    const bool v_pos = q == Quadrant::kHappy || q == Quadrant::kCalm;
+    const bool a_pos = q == Quadrant::kHappy || q == Quadrant::kTense;
+    sum[0][v_pos] += raw[i]->valence;
+    ++n[0][v_pos];
+    sum[1][a_pos] += raw[i]->arousal;
+    ++n[1][a_pos];
+  }
+  VaScaling s;
+  float* centre[2] = {&s.valence_centre, &s.arousal_centre};
+  float* scale[2] = {&s.valence_scale, &s.arousal_scale};
+  for (int axis = 0; axis < 2; ++axis) {
+    if (n[axis][0] == 0 || n[axis][1] == 0) continue;
+    const double neg = sum[axis][0] / n[axis][0];
+    const double pos = sum[axis][1] / n[axis][1];
+    if (pos - neg < 1e-3) continue;  // labels and words disagree: keep plain
+    *centre[axis] = static_cast<float>((pos + neg) / 2);
+    *scale[axis] = static_cast<float>(pos - neg);  // means land at +-0.5
+  }
+  return s;
+}
+
+// Fills the V-A of the rows the words gave one, and the report.
+void ApplyLexicon(const std::vector<std::optional<WordRating>>& raw,
+                  LexiconReport* report, LabelledSet* set) {
+  report->scaling = ScalingFromQuadrants(set->tracks, raw);
+  report->tracks = static_cast<int64_t>(set->tracks.size());
+  int64_t labelled = 0, agree = 0;
+  for (size_t i = 0; i < set->tracks.size(); ++i) {
+    if (!raw[i]) continue;
+    LabelledTrack& t = set->tracks[i];
+    t.valence = report->scaling.Valence(raw[i]->valence);
+    t.arousal = report->scaling.Arousal(raw[i]->arousal);
+    ++report->tracks_with_va;
+    if (t.quadrant) {
+      ++labelled;
+      agree += QuadrantOf(*t.valence, *t.arousal) == *t.quadrant;
+    } else {
+      t.quadrant = QuadrantOf(*t.valence, *t.arousal);
+    }
+  }
+  report->agreement = labelled ? static_cast<double>(agree) / labelled : 0;
+  set->has_va = set->has_va || report->tracks_with_va > 0;
+  set->lexicon = *report;
+}
+
 }  // namespace
+
+std::string LexiconReport::Summary() const {
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "lexicon %s: %lld of %lld mood words found; %lld of %lld "
+                "tracks get V-A (valence (x - %.3g) / %.3g, arousal (x - "
+                "%.3g) / %.3g); %.1f %% of labelled tracks lie in their "
+                "quadrant",
+                path.c_str(), static_cast<long long>(words_found),
+                static_cast<long long>(words),
+                static_cast<long long>(tracks_with_va),
+                static_cast<long long>(tracks), scaling.valence_centre,
+                scaling.valence_scale, scaling.arousal_centre,
+                scaling.arousal_scale, 100 * agreement);
+  return buf;
+}
 
 Result<VaScale> ParseVaScale(std::string_view text) {
   if (text == "1-9" || text == "1..9") return VaScale::kOneToNine;
@@ -99,6 +178,17 @@ Result<LabelledSet> ReadLabels(const std::string& csv_path,
   const int c_group = reader->Column(options.group_by);
   const int c_tags =
       options.tags_column.empty() ? -1 : reader->Column(options.tags_column);
+  std::optional<Lexicon> lexicon;
+  int c_words = -1;
+  if (options.lexicon) {
+    MER_ASSIGN_OR_RETURN(lexicon, Lexicon::Read(*options.lexicon));
+    c_words = reader->Column(options.lexicon_words_column);
+    if (c_words < 0) {
+      return Status::InvalidArgument(
+          csv_path, "no '" + options.lexicon_words_column +
+                        "' column of mood words for the lexicon");
+    }
+  }
   if (c_path < 0) {
     return Status::InvalidArgument(csv_path, "no 'path' column in the header");
   }
@@ -106,7 +196,7 @@ Result<LabelledSet> ReadLabels(const std::string& csv_path,
     return Status::InvalidArgument(
         csv_path, "has only one of the 'valence' and 'arousal' columns");
   }
-  if (c_quadrant < 0 && c_valence < 0 && c_tags < 0) {
+  if (c_quadrant < 0 && c_valence < 0 && c_tags < 0 && c_words < 0) {
     return Status::InvalidArgument(
         csv_path,
         "no labels: expected a 'quadrant' column and/or "
@@ -123,6 +213,8 @@ Result<LabelledSet> ReadLabels(const std::string& csv_path,
   set.has_tags = c_tags >= 0;
   std::unordered_set<std::string> ids;
   std::set<std::string> tag_names;
+  std::vector<std::optional<WordRating>> raw;  // per row, from mood words
+  LexiconReport report;
   while (true) {
     MER_ASSIGN_OR_RETURN(auto row, reader->Next());
     if (!row) break;
@@ -152,8 +244,7 @@ Result<LabelledSet> ReadLabels(const std::string& csv_path,
       float vv = *v, aa = *a;
       if (options.va_scale == VaScale::kOneToNine) {
         if (vv < 1 || vv > 9 || aa < 1 || aa > 9) {
-          return Status::InvalidArgument(where,
-                                         "valence/arousal outside 1..9");
+          return Status::InvalidArgument(where, "valence/arousal outside 1..9");
         }
         vv = FromNinePointScale(vv);
         aa = FromNinePointScale(aa);
@@ -171,10 +262,26 @@ Result<LabelledSet> ReadLabels(const std::string& csv_path,
       t.tags = std::move(*tags);
       tag_names.insert(t.tags.begin(), t.tags.end());
     }
-    if (!t.quadrant && !t.valence && c_tags < 0) {
+    if (lexicon) {
+      raw.emplace_back();
+      if (!t.valence) {  // explicit V-A wins; the words are not looked up
+        auto words = ParseTags(LowerCase(f[c_words]));
+        if (!words.ok()) return words.status().WithContext(where);
+        int found = 0;
+        raw.back() = MoodVa(*lexicon, *words, &found);
+        report.words += static_cast<int64_t>(words->size());
+        report.words_found += found;
+      }
+    }
+    if (!t.quadrant && !t.valence && c_tags < 0 && !(lexicon && raw.back())) {
       return Status::InvalidArgument(where, "row has no label");
     }
     set.tracks.push_back(std::move(t));
+  }
+  if (lexicon) {
+    report.path = lexicon->path();
+    report.digest = lexicon->digest();
+    ApplyLexicon(raw, &report, &set);
   }
   set.tag_names.assign(tag_names.begin(), tag_names.end());
   if (set.tracks.empty()) {
