@@ -6,6 +6,7 @@
 #include "cli/cli_util.h"
 #include "cli/command.h"
 #include "cli/front_end_options.h"
+#include "cli/labels_options.h"
 #include "cli/mpi_session.h"
 #include "worker/extract_job.h"
 
@@ -13,17 +14,19 @@ namespace mer::cli {
 
 int ExtractMain(const std::vector<std::string>& args) {
   po::options_description desc("Options"), hidden;
-  desc.add_options()
-      ("data", po::value<std::string>(), "labels CSV (path, quadrant and/or valence,arousal; optional track_id, artist)")
-      ("out,o", po::value<std::string>(), "output folder for the shards")
-      ("va-scale", po::value<std::string>()->default_value("-1..1"), "scale of valence/arousal columns: -1..1 or 1-9")
-      ("group-by", po::value<std::string>()->default_value("artist"), "CSV column naming each track's group")
-      ("tags-column", po::value<std::string>()->default_value("tags"), "CSV column of ';'-separated tag names (stored in the shards when present)")
-      ("threads", po::value<int>()->default_value(0), "decode threads per rank (0 = cores / ranks)")
-      ("max-seconds", po::value<double>()->default_value(0), "decode at most this much of each track (0 = all)")
-      ("min-seconds", po::value<double>()->default_value(1.0), "tracks shorter than this fail")
-      ("no-progress", "no progress lines on stderr")
-      ("json", "print the summary as JSON");
+  desc.add_options()("data", po::value<std::string>(),
+                     "labels CSV (path, quadrant and/or valence,arousal; "
+                     "optional track_id, artist)")(
+      "out,o", po::value<std::string>(), "output folder for the shards")(
+      "threads", po::value<int>()->default_value(0),
+      "decode threads per rank (0 = cores / ranks)")(
+      "max-seconds", po::value<double>()->default_value(0),
+      "decode at most this much of each track (0 = all)")(
+      "min-seconds", po::value<double>()->default_value(1.0),
+      "tracks shorter than this fail")("no-progress",
+                                       "no progress lines on stderr")(
+      "json", "print the summary as JSON");
+  AddLabelsOptions(desc);
   AddFrontEndOptions(desc);
   po::positional_options_description pos;
   auto parsed = ParseArgs(args, desc, hidden, pos);
@@ -42,11 +45,9 @@ int ExtractMain(const std::vector<std::string>& args) {
   worker::ExtractOptions o;
   if (vm.count("data")) o.labels_csv = vm["data"].as<std::string>();
   if (vm.count("out")) o.out_dir = vm["out"].as<std::string>();
-  auto scale = core::ParseVaScale(vm["va-scale"].as<std::string>());
-  if (!scale.ok()) return UsageError("extract", scale.status().message());
-  o.labels.va_scale = *scale;
-  o.labels.group_by = vm["group-by"].as<std::string>();
-  o.labels.tags_column = vm["tags-column"].as<std::string>();
+  auto labels = LabelsFromArgs(vm);
+  if (!labels.ok()) return UsageError("extract", labels.status().message());
+  o.labels = *labels;
   o.threads = vm["threads"].as<int>();
   o.track.max_seconds = vm["max-seconds"].as<double>();
   o.track.min_seconds = vm["min-seconds"].as<double>();
@@ -78,7 +79,10 @@ int ExtractMain(const std::vector<std::string>& args) {
                                   {"wall_seconds", s.wall_seconds},
                                   {"ranks", world.size()},
                                   {"front_end_digest", s.front_end_digest},
-                                  {"labels_digest", s.labels_digest}}
+                                  {"labels_digest", s.labels_digest},
+                                  {"lexicon",
+                                   s.lexicon ? worker::LexiconJson(*s.lexicon)
+                                             : nlohmann::json()}}
                        .dump()
                 << "\n";
     } else {
@@ -87,6 +91,7 @@ int ExtractMain(const std::vector<std::string>& args) {
                 << " shard(s), " << s.audio_seconds / 3600 << " h of audio, "
                 << s.wall_seconds << " s); " << s.failed << " failed"
                 << (s.failed ? " (see failures.jsonl)" : "") << "\n";
+      if (s.lexicon) std::cout << "extract: " << s.lexicon->Summary() << "\n";
     }
   }
   return kExitOk;

@@ -69,30 +69,33 @@ int PrintTrack(const storage::TrackResult& t, bool json) {
   if (json) {
     nlohmann::json timeline = nlohmann::json::array();
     for (const auto& p : t.timeline) {
-      timeline.push_back({{"start", p.start_seconds},
-                          {"valence", p.valence},
-                          {"arousal", p.arousal}});
+      timeline.push_back(
+          {{"start", p.start_seconds},
+           {"valence", p.valence},
+           {"arousal", p.arousal},
+           {"mood", std::string(core::QuadrantName(
+                        core::QuadrantOf(p.valence, p.arousal)))}});
     }
     nlohmann::json tags = nlohmann::json::object();
     for (const auto& [name, score] : t.tags) tags[name] = score;
-    std::cout << nlohmann::json{
-                     {"track_id", t.track_id},
-                     {"path", t.path},
-                     {"duration", t.duration_seconds},
-                     {"quadrant", std::string(core::QuadrantName(t.quadrant()))},
-                     {"confidence", t.confidence()},
-                     {"valence", t.valence},
-                     {"arousal", t.arousal},
-                     {"quadrant_probs",
-                      {{"happy", t.quadrant_probs[0]},
-                       {"tense", t.quadrant_probs[1]},
-                       {"sad", t.quadrant_probs[2]},
-                       {"calm", t.quadrant_probs[3]}}},
-                     {"embedding_dim", t.embedding.size()},
-                     {"tags", tags},
-                     {"model_id", t.model_id},
-                     {"indexed_at_unix", t.indexed_at_unix},
-                     {"timeline", timeline}}
+    std::cout << nlohmann::json{{"track_id", t.track_id},
+                                {"path", t.path},
+                                {"duration", t.duration_seconds},
+                                {"quadrant",
+                                 std::string(core::QuadrantName(t.quadrant()))},
+                                {"confidence", t.confidence()},
+                                {"valence", t.valence},
+                                {"arousal", t.arousal},
+                                {"quadrant_probs",
+                                 {{"happy", t.quadrant_probs[0]},
+                                  {"tense", t.quadrant_probs[1]},
+                                  {"sad", t.quadrant_probs[2]},
+                                  {"calm", t.quadrant_probs[3]}}},
+                                {"embedding_dim", t.embedding.size()},
+                                {"tags", tags},
+                                {"model_id", t.model_id},
+                                {"indexed_at_unix", t.indexed_at_unix},
+                                {"timeline", timeline}}
                      .dump()
               << "\n";
     return kExitOk;
@@ -101,16 +104,20 @@ int PrintTrack(const storage::TrackResult& t, bool json) {
             << "\nduration   " << Fixed(t.duration_seconds, 1) << " s"
             << "\nmood       " << core::QuadrantName(t.quadrant())
             << " (confidence " << Fixed(t.confidence()) << ")"
-            << "\nvalence    " << Fixed(t.valence)
-            << "\narousal    " << Fixed(t.arousal)
-            << "\nquadrants  happy " << Fixed(t.quadrant_probs[0]) << ", tense "
+            << "\nvalence    " << Fixed(t.valence) << "\narousal    "
+            << Fixed(t.arousal) << "\nquadrants  happy "
+            << Fixed(t.quadrant_probs[0]) << ", tense "
             << Fixed(t.quadrant_probs[1]) << ", sad "
             << Fixed(t.quadrant_probs[2]) << ", calm "
             << Fixed(t.quadrant_probs[3]) << "\nmodel      " << t.model_id
             << "\ntimeline   " << t.timeline.size() << " segments\n";
-  std::printf("%10s %8s %8s\n", "start (s)", "valence", "arousal");
+  // A segment's mood is the quadrant its V-A point lies in.
+  std::printf("%10s %8s %8s  %s\n", "start (s)", "valence", "arousal", "mood");
   for (const auto& p : t.timeline) {
-    std::printf("%10.2f %8.3f %8.3f\n", p.start_seconds, p.valence, p.arousal);
+    std::printf(
+        "%10.2f %8.3f %8.3f  %s\n", p.start_seconds, p.valence, p.arousal,
+        std::string(core::QuadrantName(core::QuadrantOf(p.valence, p.arousal)))
+            .c_str());
   }
   return kExitOk;
 }
@@ -120,14 +127,17 @@ void PrintStats(const storage::IndexStats& s, bool json) {
   if (json) {
     nlohmann::json q = nlohmann::json::object();
     for (int i = 0; i < 4; ++i) q[kNames[i]] = s.per_quadrant[i];
-    nlohmann::json fe = nlohmann::json::parse(s.identity.front_end_json, nullptr, false);
+    nlohmann::json fe =
+        nlohmann::json::parse(s.identity.front_end_json, nullptr, false);
     std::cout << nlohmann::json{{"tracks", s.tracks},
                                 {"failures", s.failures},
                                 {"per_quadrant", q},
                                 {"audio_hours", s.audio_hours},
                                 {"model_id", s.identity.model_id},
-                                {"front_end_digest", s.identity.front_end_digest},
-                                {"front_end", fe.is_discarded() ? nlohmann::json() : fe},
+                                {"front_end_digest",
+                                 s.identity.front_end_digest},
+                                {"front_end",
+                                 fe.is_discarded() ? nlohmann::json() : fe},
                                 {"embedding_dim", s.embedding_dim},
                                 {"ann_fresh", s.ann_fresh},
                                 {"schema_version", s.schema_version}}
@@ -154,19 +164,26 @@ void PrintStats(const storage::IndexStats& s, bool json) {
 
 int QueryMain(const std::vector<std::string>& args) {
   po::options_description desc("Options"), hidden;
-  desc.add_options()
-      ("index,i", po::value<std::string>(), "index folder")
-      ("stats", "counts per quadrant, failures, model, hours of audio")
-      ("mood", po::value<std::string>(), "happy|tense|sad|calm (or Q1..Q4): tracks of that mood by confidence")
-      ("limit", po::value<int>()->default_value(10), "--mood: at most this many tracks")
-      ("min-confidence", po::value<float>()->default_value(0.0f), "--mood: confidence at least this")
-      ("near", po::value<std::string>(), "V,A: the k nearest tracks in the valence-arousal plane (exact)")
-      ("box", po::value<std::string>(), "V0,V1,A0,A1: every track with V0<=V<=V1 and A0<=A<=A1")
-      ("similar", po::value<std::string>(), "ID: the k tracks that feel most alike (embedding cosine)")
-      ("k", po::value<int>()->default_value(10), "--near/--similar: how many tracks")
-      ("track", po::value<std::string>(), "ID: one track's record with its timeline")
-      ("failures", "failed tracks with their reasons")
-      ("json", "JSON lines instead of a table");
+  desc.add_options()("index,i", po::value<std::string>(), "index folder")(
+      "stats", "counts per quadrant, failures, model, hours of audio")(
+      "mood", po::value<std::string>(),
+      "happy|tense|sad|calm (or Q1..Q4): tracks of that mood by confidence")(
+      "limit", po::value<int>()->default_value(10),
+      "--mood: at most this many tracks")(
+      "min-confidence", po::value<float>()->default_value(0.0f),
+      "--mood: confidence at least this")(
+      "near", po::value<std::string>(),
+      "V,A: the k nearest tracks in the valence-arousal plane (exact)")(
+      "box", po::value<std::string>(),
+      "V0,V1,A0,A1: every track with V0<=V<=V1 and A0<=A<=A1")(
+      "similar", po::value<std::string>(),
+      "ID: the k tracks that feel most alike (embedding cosine)")(
+      "k", po::value<int>()->default_value(10),
+      "--near/--similar: how many tracks")(
+      "track", po::value<std::string>(),
+      "ID: one track's record with its timeline")(
+      "failures", "failed tracks with their reasons")(
+      "json", "JSON lines instead of a table");
   po::positional_options_description pos;
   auto parsed = ParseArgs(args, desc, hidden, pos);
   if (!parsed) return kExitUsage;
@@ -182,18 +199,22 @@ int QueryMain(const std::vector<std::string>& args) {
   const auto& vm = parsed->vm;
   if (!vm.count("index")) return UsageError("query", "--index is required");
   int modes = 0;
-  for (const char* m : {"stats", "mood", "near", "box", "similar", "track", "failures"}) {
+  for (const char* m :
+       {"stats", "mood", "near", "box", "similar", "track", "failures"}) {
     modes += vm.count(m) ? 1 : 0;
   }
   if (modes != 1) {
-    return UsageError("query", "give exactly one of --stats, --mood, --near, "
-                               "--box, --similar, --track, --failures");
+    return UsageError("query",
+                      "give exactly one of --stats, --mood, --near, "
+                      "--box, --similar, --track, --failures");
   }
   const bool json = vm.count("json") > 0;
   const int limit = vm["limit"].as<int>(), k = vm["k"].as<int>();
-  if (limit < 1 || k < 1) return UsageError("query", "--limit and --k must be >= 1");
+  if (limit < 1 || k < 1)
+    return UsageError("query", "--limit and --k must be >= 1");
   std::vector<float> nums;
-  if (vm.count("near") && !ParseFloats(vm["near"].as<std::string>(), 2, &nums)) {
+  if (vm.count("near") &&
+      !ParseFloats(vm["near"].as<std::string>(), 2, &nums)) {
     return UsageError("query", "--near takes V,A (two numbers)");
   }
   if (vm.count("box") && !ParseFloats(vm["box"].as<std::string>(), 4, &nums)) {
@@ -234,10 +255,11 @@ int QueryMain(const std::vector<std::string>& args) {
     if (!*t) {
       auto f = idx.GetFailure(id);
       if (f.ok() && *f) {
-        return fail(core::Status::NotFound("track '" + id + "' failed",
-                                           (*f)->reason));
+        return fail(
+            core::Status::NotFound("track '" + id + "' failed", (*f)->reason));
       }
-      return fail(core::Status::NotFound("track '" + id + "'", "not in the index"));
+      return fail(
+          core::Status::NotFound("track '" + id + "'", "not in the index"));
     }
     return PrintTrack(**t, json);
   }

@@ -11,6 +11,7 @@
 #include "cli/cli_util.h"
 #include "cli/command.h"
 #include "cli/front_end_options.h"
+#include "cli/labels_options.h"
 #include "cli/mpi_session.h"
 #include "worker/train/train_job.h"
 
@@ -26,7 +27,8 @@ std::vector<std::string> SplitList(const std::string& s) {
   return out;
 }
 
-core::Result<std::vector<int>> ParseInts(const std::string& option, const std::string& s) {
+core::Result<std::vector<int>> ParseInts(const std::string& option,
+                                         const std::string& s) {
   std::vector<int> out;
   for (const std::string& item : SplitList(s)) {
     try {
@@ -44,79 +46,114 @@ core::Result<std::vector<int>> ParseInts(const std::string& option, const std::s
 void AddTrainOptions(po::options_description* desc,
                      po::options_description* model,
                      po::options_description* train) {
-  desc->add_options()
-      ("data", po::value<std::string>(), "feature-shard folder (mer extract) or labels CSV (extracted on the fly)")
-      ("out,o", po::value<std::string>(), "model bundle to write (.merm)")
-      ("metrics-dir", po::value<std::string>(), "report folder (default: OUT without extension + .metrics)")
-      ("checkpoint-dir", po::value<std::string>(), "checkpoint folder (default: OUT without extension + .ckpt)")
-      ("resume", "continue from the last checkpoint")
-      ("val-fraction", po::value<double>()->default_value(0.1, "0.1"), "share of groups held out for validation (0 = none)")
-      ("folds", po::value<int>()->default_value(0), "grouped k-fold cross-validation (mean and spread of every metric)")
-      ("compare", po::value<std::string>(), "architectures compared on the same folds, e.g. cnn,rnn,crnn (needs --folds)")
-      ("group-by", po::value<std::string>()->default_value("artist"), "CSV column naming each track's group (splits keep a group on one side)")
-      ("va-scale", po::value<std::string>()->default_value("-1..1"), "scale of valence/arousal columns in a CSV: -1..1 or 1-9")
-      ("tags-column", po::value<std::string>()->default_value("tags"), "CSV column of ';'-separated tag names")
-      ("split-seed", po::value<uint64_t>()->default_value(0), "seed of the splits (0 = --seed)")
-      ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda (rank binds GPU local_rank % count)")
-      ("threads", po::value<int>()->default_value(0), "torch threads per rank (0 = LibTorch's default)")
-      ("no-progress", "no per-epoch lines on stderr")
-      ("json", "print the summary as JSON");
-  model->add_options()
-      ("arch", po::value<std::string>()->default_value("crnn"), "cnn, rnn, crnn, pcrnn or attn-lstm")
-      ("frames", po::value<int>()->default_value(0), "frames per training crop (0 = the front end's segment)")
-      ("channels", po::value<std::string>(), "conv channels per block, e.g. 32,64,64,64")
-      ("rnn-hidden", po::value<int>(), "GRU/LSTM hidden size")
-      ("rnn-layers", po::value<int>(), "GRU/LSTM layers")
-      ("cnn-dropout", po::value<float>(), "dropout after conv blocks")
-      ("rnn-dropout", po::value<float>(), "dropout of the recurrent part")
-      ("embedding-dim", po::value<int>(), "size of the embedding (0 = trunk output)")
-      ("input-pool", po::value<std::string>(), "average-pool the input by FREQ,TIME before the trunk, e.g. 2,2 (about 4x less compute)")
-      ("stats-dim", po::value<int>(), "features from per-band mean/std/|delta| statistics beside the trunk (0 = none)")
-      ("input-norm", po::value<std::string>(), "affine or batchnorm");
-  train->add_options()
-      ("epochs", po::value<int>()->default_value(30), "epochs")
-      ("batch-size", po::value<int>()->default_value(24), "segments per step and rank")
-      ("lr", po::value<double>()->default_value(1e-3), "Adam learning rate")
-      ("weight-decay", po::value<double>()->default_value(1e-4), "decoupled weight decay (AdamW)")
-      ("lr-schedule", po::value<std::string>()->default_value("cosine"), "constant, cosine or step")
-      ("warmup-epochs", po::value<int>()->default_value(1), "linear warm-up epochs")
-      ("crops-per-track", po::value<int>()->default_value(4), "random crops of each track per epoch")
-      ("class-weights", "inverse-frequency class weights in the cross-entropy")
-      ("label-smoothing", po::value<float>()->default_value(0.0f), "label smoothing")
-      ("va-weight", po::value<float>()->default_value(0.5f), "weight of the valence/arousal loss")
-      ("tags", "train the tag head (sigmoid + BCE, per-tag positive weights) on the data's tags")
-      ("tag-weight", po::value<float>()->default_value(1.0f), "weight of the tag loss (needs --tags)")
-      ("no-augment", "no gain or SpecAugment masks (random crops stay)")
-      ("aug-gain-db", po::value<float>()->default_value(6.0f), "random gain range (+- dB)")
-      ("aug-freq-mask", po::value<int>()->default_value(12), "max width of the frequency mask (bands; 0 = none)")
-      ("aug-time-mask", po::value<int>()->default_value(32), "max width of the time mask (frames; 0 = none)")
-      ("patience", po::value<int>()->default_value(0), "stop after N epochs without a better val macro-F1 (0 = never)")
-      ("average-last", po::value<int>()->default_value(0), "keep the average of the last N epochs' weights")
-      ("eval-windows", po::value<int>()->default_value(0), "score validation and CV test tracks from at most N windows each, for speed (0 = every window, as users' tracks)")
-      ("seed", po::value<uint64_t>()->default_value(1), "seed of weights, crops, augmentation, splits");
+  desc->add_options()("data", po::value<std::string>(),
+                      "feature-shard folder (mer extract) or labels CSV "
+                      "(extracted on the fly)")(
+      "out,o", po::value<std::string>(), "model bundle to write (.merm)")(
+      "metrics-dir", po::value<std::string>(),
+      "report folder (default: OUT without extension + .metrics)")(
+      "checkpoint-dir", po::value<std::string>(),
+      "checkpoint folder (default: OUT without extension + .ckpt)")(
+      "resume", "continue from the last checkpoint")(
+      "val-fraction", po::value<double>()->default_value(0.1, "0.1"),
+      "share of groups held out for validation (0 = none)")(
+      "folds", po::value<int>()->default_value(0),
+      "grouped k-fold cross-validation (mean and spread of every metric)")(
+      "compare", po::value<std::string>(),
+      "architectures compared on the same folds, e.g. cnn,rnn,crnn (needs "
+      "--folds)")("split-seed", po::value<uint64_t>()->default_value(0),
+                  "seed of the splits (0 = --seed)")(
+      "device", po::value<std::string>()->default_value("cpu"),
+      "cpu or cuda (rank binds GPU local_rank % count)")(
+      "threads", po::value<int>()->default_value(0),
+      "torch threads per rank (0 = LibTorch's default)")(
+      "no-progress", "no per-epoch lines on stderr")(
+      "json", "print the summary as JSON");
+  model->add_options()("arch", po::value<std::string>()->default_value("crnn"),
+                       "cnn, rnn, crnn, pcrnn or attn-lstm")(
+      "frames", po::value<int>()->default_value(0),
+      "frames per training crop (0 = the front end's segment)")(
+      "channels", po::value<std::string>(),
+      "conv channels per block, e.g. 32,64,64,64")(
+      "rnn-hidden", po::value<int>(), "GRU/LSTM hidden size")(
+      "rnn-layers", po::value<int>(), "GRU/LSTM layers")(
+      "cnn-dropout", po::value<float>(), "dropout after conv blocks")(
+      "rnn-dropout", po::value<float>(), "dropout of the recurrent part")(
+      "embedding-dim", po::value<int>(),
+      "size of the embedding (0 = trunk output)")(
+      "input-pool", po::value<std::string>(),
+      "average-pool the input by FREQ,TIME before the trunk, e.g. 2,2 (about "
+      "4x less compute)")("stats-dim", po::value<int>(),
+                          "features from per-band mean/std/|delta| statistics "
+                          "beside the trunk (0 = none)")(
+      "input-norm", po::value<std::string>(), "affine or batchnorm")(
+      "quadrant-head", po::value<std::string>()->default_value("va"),
+      "va: the quadrant from the valence/arousal head (one emotion per track: "
+      "the mood is the quadrant of the V-A point); softmax: an independent "
+      "head");
+  train->add_options()("epochs", po::value<int>()->default_value(30), "epochs")(
+      "batch-size", po::value<int>()->default_value(24),
+      "segments per step and rank")(
+      "lr", po::value<double>()->default_value(1e-3), "Adam learning rate")(
+      "weight-decay", po::value<double>()->default_value(1e-4),
+      "decoupled weight decay (AdamW)")(
+      "lr-schedule", po::value<std::string>()->default_value("cosine"),
+      "constant, cosine or step")("warmup-epochs",
+                                  po::value<int>()->default_value(1),
+                                  "linear warm-up epochs")(
+      "crops-per-track", po::value<int>()->default_value(4),
+      "random crops of each track per epoch")(
+      "class-weights", "inverse-frequency class weights in the cross-entropy")(
+      "label-smoothing", po::value<float>()->default_value(0.0f),
+      "label smoothing")("va-weight", po::value<float>()->default_value(0.5f),
+                         "weight of the valence/arousal loss")(
+      "tags",
+      "train the tag head (sigmoid + BCE, per-tag positive weights) on the "
+      "data's tags")("tag-weight", po::value<float>()->default_value(1.0f),
+                     "weight of the tag loss (needs --tags)")(
+      "no-augment", "no gain or SpecAugment masks (random crops stay)")(
+      "aug-gain-db", po::value<float>()->default_value(6.0f),
+      "random gain range (+- dB)")(
+      "aug-freq-mask", po::value<int>()->default_value(12),
+      "max width of the frequency mask (bands; 0 = none)")(
+      "aug-time-mask", po::value<int>()->default_value(32),
+      "max width of the time mask (frames; 0 = none)")(
+      "patience", po::value<int>()->default_value(0),
+      "stop after N epochs without a better val macro-F1 (0 = never)")(
+      "average-last", po::value<int>()->default_value(0),
+      "keep the average of the last N epochs' weights")(
+      "eval-windows", po::value<int>()->default_value(0),
+      "score validation and CV test tracks from at most N windows each, for "
+      "speed (0 = every window, as users' tracks)")(
+      "seed", po::value<uint64_t>()->default_value(1),
+      "seed of weights, crops, augmentation, splits");
 }
 
 // --arch (or the paper2019 preset's CRNN) and the model options.
 core::Status ParseModel(const po::variables_map& vm, nn::ModelConfig* m) {
   const bool paper = vm["preset"].as<std::string>() == "paper2019";
-  auto config = paper ? core::Result<nn::ModelConfig>(nn::ModelConfig::Paper2019())
-                      : nn::ModelConfig::Named(vm["arch"].as<std::string>());
+  auto config =
+      paper ? core::Result<nn::ModelConfig>(nn::ModelConfig::Paper2019())
+            : nn::ModelConfig::Named(vm["arch"].as<std::string>());
   MER_RETURN_IF_ERROR(config.status());
   *m = *config;
   // Frequency pools follow the data's bands and --input-pool: resolved by
   // the trainer, not here for the default 96 (the paper's are fixed).
   if (!paper) m->freq_pools.clear();
-  if (vm["frames"].as<int>() > 0) m->n_frames = vm["frames"].as<int>();
-  else if (!paper) m->n_frames = 0;  // the data's segment length
+  if (vm["frames"].as<int>() > 0)
+    m->n_frames = vm["frames"].as<int>();
+  else if (!paper)
+    m->n_frames = 0;  // the data's segment length
   if (vm.count("channels")) {
-    MER_ASSIGN_OR_RETURN(m->channels,
-                         ParseInts("channels", vm["channels"].as<std::string>()));
+    MER_ASSIGN_OR_RETURN(
+        m->channels, ParseInts("channels", vm["channels"].as<std::string>()));
   }
   if (vm.count("rnn-hidden")) m->rnn_hidden = vm["rnn-hidden"].as<int>();
   if (vm.count("rnn-layers")) m->rnn_layers = vm["rnn-layers"].as<int>();
   if (vm.count("cnn-dropout")) m->cnn_dropout = vm["cnn-dropout"].as<float>();
   if (vm.count("rnn-dropout")) m->rnn_dropout = vm["rnn-dropout"].as<float>();
-  if (vm.count("embedding-dim")) m->embedding_dim = vm["embedding-dim"].as<int>();
+  if (vm.count("embedding-dim"))
+    m->embedding_dim = vm["embedding-dim"].as<int>();
   if (vm.count("stats-dim")) m->stats_dim = vm["stats-dim"].as<int>();
   if (vm.count("input-pool")) {
     const std::string text = vm["input-pool"].as<std::string>();
@@ -128,7 +165,9 @@ core::Status ParseModel(const po::variables_map& vm, nn::ModelConfig* m) {
     m->input_freq_pool = pool[0];
     m->input_time_pool = pool[1];
   }
-  if (vm.count("input-norm")) m->input_norm = vm["input-norm"].as<std::string>();
+  if (vm.count("input-norm"))
+    m->input_norm = vm["input-norm"].as<std::string>();
+  m->quadrant_head = vm["quadrant-head"].as<std::string>();
   return core::Status::Ok();
 }
 
@@ -171,19 +210,19 @@ core::Status ParseTraining(const po::variables_map& vm,
 }
 
 // The whole job: data, reports, splits, the run's settings.
-core::Result<worker::TrainJobOptions> ParseTrainJob(const po::variables_map& vm) {
+core::Result<worker::TrainJobOptions> ParseTrainJob(
+    const po::variables_map& vm) {
   worker::TrainJobOptions o;
   if (vm.count("data")) o.data = vm["data"].as<std::string>();
   if (vm.count("out")) o.out = vm["out"].as<std::string>();
-  if (vm.count("metrics-dir")) o.metrics_dir = vm["metrics-dir"].as<std::string>();
+  if (vm.count("metrics-dir"))
+    o.metrics_dir = vm["metrics-dir"].as<std::string>();
   o.val_fraction = vm["val-fraction"].as<double>();
   o.folds = vm["folds"].as<int>();
-  if (vm.count("compare")) o.compare = SplitList(vm["compare"].as<std::string>());
+  if (vm.count("compare"))
+    o.compare = SplitList(vm["compare"].as<std::string>());
   o.split_seed = vm["split-seed"].as<uint64_t>();
-  MER_ASSIGN_OR_RETURN(o.source.labels.va_scale,
-                       core::ParseVaScale(vm["va-scale"].as<std::string>()));
-  o.source.labels.group_by = vm["group-by"].as<std::string>();
-  o.source.labels.tags_column = vm["tags-column"].as<std::string>();
+  MER_ASSIGN_OR_RETURN(o.source.labels, LabelsFromArgs(vm));
   o.source.progress = !vm.count("no-progress");
   MER_ASSIGN_OR_RETURN(o.source.front_end, FrontEndFromArgs(vm));
   MER_RETURN_IF_ERROR(ParseModel(vm, &o.trainer.model));
@@ -207,9 +246,11 @@ core::Result<worker::TrainJobOptions> ParseTrainJob(const po::variables_map& vm)
 }  // namespace
 
 int TrainMain(const std::vector<std::string>& args) {
-  po::options_description desc("Options"), model("Model"), train("Training"), hidden;
+  po::options_description desc("Options"), model("Model"), train("Training"),
+      hidden;
   AddTrainOptions(&desc, &model, &train);
   desc.add(model).add(train);
+  AddLabelsOptions(desc);
   AddFrontEndOptions(desc);
   po::positional_options_description pos;
   auto parsed = ParseArgs(args, desc, hidden, pos);
@@ -226,10 +267,12 @@ int TrainMain(const std::vector<std::string>& args) {
               "--resume continues exactly. --preset paper2019 also selects the "
               "seed paper's\nCRNN and settings (Adam 1e-3, batch 24).",
               desc,
-              "Examples:\n  mer extract --data ../shared/data/4q-dev/labels.csv --out shards\n"
+              "Examples:\n  mer extract --data "
+              "../shared/data/4q-dev/labels.csv --out shards\n"
               "  mer train --data shards --out models/my.merm --epochs 30\n"
               "  mer train --data shards --folds 10 --compare cnn,rnn,crnn\n"
-              "  mer train --data labels.csv --tags-column moods --tags --out m.merm\n"
+              "  mer train --data labels.csv --tags-column moods --tags --out "
+              "m.merm\n"
               "  mpirun -np 2 mer train --data shards --out m.merm\n");
     return kExitOk;
   }

@@ -14,10 +14,29 @@ namespace mer::worker {
 namespace fs = std::filesystem;
 
 core::Status ExtractOptions::Validate() const {
-  if (labels_csv.empty()) return core::Status::InvalidArgument("--data is required");
-  if (out_dir.empty()) return core::Status::InvalidArgument("--out is required");
-  if (threads < 0) return core::Status::InvalidArgument("--threads must be >= 0");
+  if (labels_csv.empty())
+    return core::Status::InvalidArgument("--data is required");
+  if (out_dir.empty())
+    return core::Status::InvalidArgument("--out is required");
+  if (threads < 0)
+    return core::Status::InvalidArgument("--threads must be >= 0");
   return front_end.Validate();
+}
+
+nlohmann::json LexiconJson(const core::LexiconReport& r) {
+  return {{"path", r.path},
+          {"digest", r.digest},
+          {"words", r.words},
+          {"words_found", r.words_found},
+          {"tracks", r.tracks},
+          {"tracks_with_va", r.tracks_with_va},
+          {"valence",
+           {{"centre", r.scaling.valence_centre},
+            {"scale", r.scaling.valence_scale}}},
+          {"arousal",
+           {{"centre", r.scaling.arousal_centre},
+            {"scale", r.scaling.arousal_scale}}},
+          {"agreement", r.agreement}};
 }
 
 namespace {
@@ -105,10 +124,11 @@ core::Status WriteMyShard(const ExtractOptions& options,
 std::string FailureLines(const std::vector<ExtractFailure>& failures) {
   std::string lines;
   for (const auto& f : failures) {
-    lines += nlohmann::json{{"track_id", f.track_id}, {"path", f.path},
-                            {"reason", f.reason}}
-                 .dump() +
-             "\n";
+    lines +=
+        nlohmann::json{
+            {"track_id", f.track_id}, {"path", f.path}, {"reason", f.reason}}
+            .dump() +
+        "\n";
   }
   return lines;
 }
@@ -139,6 +159,7 @@ core::Status WriteDatasetFiles(const ExtractOptions& options,
                          {"failed", summary.failed},
                          {"audio_hours", summary.audio_seconds / 3600.0}};
     if (set.has_tags) ds["tag_names"] = set.tag_names;
+    if (set.lexicon) ds["lexicon"] = LexiconJson(*set.lexicon);
     s = core::WriteFileAtomic(
         (fs::path(options.out_dir) / "failures.jsonl").string(), all);
     if (s.ok()) {
@@ -169,6 +190,7 @@ core::Result<ExtractSummary> RunExtract(const ExtractOptions& options,
   summary.tracks = static_cast<int64_t>(set.tracks.size());
   summary.front_end_digest = options.front_end.Digest();
   summary.labels_digest = set.Digest();
+  summary.lexicon = set.lexicon;
   MER_RETURN_IF_ERROR(PrepareFolder(options.out_dir, comm));
   int64_t extracted = 0;
   const core::Status finish =

@@ -22,6 +22,7 @@ nlohmann::json BundleManifest::ToJson() const {
       {"front_end_digest", front_end_digest},
       {"training_data_digest", training_data_digest},
       {"metrics", metrics},
+      {"calibration", calibration.ToJson()},
       {"created", created},
       {"extra", extra},
   };
@@ -56,6 +57,10 @@ Result<BundleManifest> BundleManifest::FromJson(const nlohmann::json& j) {
     if (j.contains("metrics")) m.metrics = j.at("metrics");
     if (j.contains("extra")) m.extra = j.at("extra");
     MER_ASSIGN_OR_RETURN(m.config, ModelConfig::FromJson(j.at("config")));
+    if (j.contains("calibration")) {
+      MER_ASSIGN_OR_RETURN(m.calibration,
+                           VaCalibration::FromJson(j.at("calibration")));
+    }
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption("model manifest", e.what());
   }

@@ -14,6 +14,7 @@
 #include "common/core/result.h"
 #include "common/core/status.h"
 #include "common/nn/model_config.h"
+#include "common/nn/va_calibration.h"
 
 namespace mer::nn {
 
@@ -43,6 +44,9 @@ struct BundleManifest {
   std::string training_data_digest;
   // Evaluation metrics recorded by the trainer (free-form JSON).
   nlohmann::json metrics = nlohmann::json::object();
+  // How a "va"-head model's V-A point becomes quadrant probabilities
+  // (va_calibration.h). Absent in older bundles: the default, unfitted.
+  VaCalibration calibration;
   // ISO 8601 UTC creation time; SaveBundle fills it when empty.
   std::string created;
   // Anything else the trainer records (options, seeds, epochs).

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <memory>
 
 #include "common/nn/architectures.h"
@@ -18,8 +19,8 @@ EmotionModelImpl::EmotionModelImpl(ModelConfig resolved)
 
 void EmotionModelImpl::RegisterHeads(int64_t trunk_dim) {
   if (config_.stats_dim > 0) {
-    stats_bn_ = register_module("stats_bn",
-                                torch::nn::BatchNorm1d(3 * config_.n_mels));
+    stats_bn_ =
+        register_module("stats_bn", torch::nn::BatchNorm1d(3 * config_.n_mels));
     stats_fc_ = register_module(
         "stats_fc", torch::nn::Linear(3 * config_.n_mels, config_.stats_dim));
     trunk_dim += config_.stats_dim;
@@ -30,9 +31,15 @@ void EmotionModelImpl::RegisterHeads(int64_t trunk_dim) {
         "embed", torch::nn::Linear(trunk_dim, config_.embedding_dim));
     embedding_dim_ = config_.embedding_dim;
   }
-  quadrant_head_ =
-      register_module("quadrant_head",
-                      torch::nn::Linear(embedding_dim_, config_.num_quadrants));
+  if (config_.quadrant_head == "va") {
+    // k = 2 at the start: a V-A output of +-0.5 means about 0.73 per axis.
+    quadrant_scale_ = register_parameter(
+        "quadrant_scale", torch::full({2}, std::log(2.0), torch::kFloat));
+  } else {
+    quadrant_head_ = register_module(
+        "quadrant_head",
+        torch::nn::Linear(embedding_dim_, config_.num_quadrants));
+  }
   va_head_ = register_module("va_head", torch::nn::Linear(embedding_dim_, 2));
   if (config_.num_tags > 0) {
     tag_head_ = register_module(
@@ -54,17 +61,17 @@ ModelOutput EmotionModelImpl::forward(const torch::Tensor& x) {
   torch::Tensor stats;
   if (stats_fc_) {
     // Per band over the segment: mean, standard deviation, mean |delta|.
-    stats = torch::cat({h.mean(2), h.std(2, /*unbiased=*/false),
-                        (h.narrow(2, 1, h.size(2) - 1) -
-                         h.narrow(2, 0, h.size(2) - 1))
-                            .abs()
-                            .mean(2)},
-                       1);
+    stats = torch::cat(
+        {h.mean(2), h.std(2, /*unbiased=*/false),
+         (h.narrow(2, 1, h.size(2) - 1) - h.narrow(2, 0, h.size(2) - 1))
+             .abs()
+             .mean(2)},
+        1);
     stats = torch::elu(stats_fc_->forward(stats_bn_->forward(stats)));
   }
   if (config_.input_freq_pool > 1 || config_.input_time_pool > 1) {
-    h = torch::avg_pool2d(h.unsqueeze(1), {config_.input_freq_pool,
-                                           config_.input_time_pool})
+    h = torch::avg_pool2d(h.unsqueeze(1),
+                          {config_.input_freq_pool, config_.input_time_pool})
             .squeeze(1);
   }
   h = Trunk(h);
@@ -72,8 +79,23 @@ ModelOutput EmotionModelImpl::forward(const torch::Tensor& x) {
   if (embed_) h = torch::elu(embed_->forward(h));
   ModelOutput out;
   out.embedding = h;
-  out.quadrant_logits = quadrant_head_->forward(h);
-  out.va = torch::tanh(va_head_->forward(h));
+  const torch::Tensor z = va_head_->forward(h);
+  out.va = torch::tanh(z);
+  if (quadrant_head_) {
+    out.quadrant_logits = quadrant_head_->forward(h);
+  } else {
+    // log P(sign) per axis; the quadrants' logits are sums of two, so their
+    // softmax is the product P(V sign) x P(A sign): happy (+,+), tense
+    // (-,+), sad (-,-), calm (+,-).
+    const torch::Tensor s = z * quadrant_scale_.exp();
+    const torch::Tensor pos = torch::log_sigmoid(s),
+                        neg = torch::log_sigmoid(-s);
+    const auto v = [](const torch::Tensor& t) { return t.select(1, 0); };
+    const auto a = [](const torch::Tensor& t) { return t.select(1, 1); };
+    out.quadrant_logits = torch::stack(
+        {v(pos) + a(pos), v(neg) + a(pos), v(neg) + a(neg), v(pos) + a(neg)},
+        1);
+  }
   if (tag_head_) out.tag_logits = tag_head_->forward(h);
   return out;
 }

@@ -9,8 +9,9 @@
 // never look at the architecture. Registered module names are stable (they
 // are the keys of saved weights): "input_bn" (batchnorm input only), the
 // trunk's ("blocks", "gru", "cnn", "lstm", "att_hidden", "att_score"), then
-// "stats_bn", "stats_fc" (stats_dim > 0), "embed" (embedding_dim > 0), "quadrant_head", "va_head", "tag_head"
-// (num_tags > 0).
+// "stats_bn", "stats_fc" (stats_dim > 0), "embed" (embedding_dim > 0),
+// "quadrant_head" (quadrant_head "softmax") or the parameter
+// "quadrant_scale" ("va"), "va_head", "tag_head" (num_tags > 0).
 //
 // Ownership: EmotionModel is a torch::nn::ModuleHolder (a shared pointer).
 // Thread-safety: like any torch module, one thread at a time (forward in
@@ -63,7 +64,8 @@ class EmotionModelImpl : public torch::nn::Module {
   torch::nn::BatchNorm1d stats_bn_{nullptr};
   torch::nn::Linear stats_fc_{nullptr};
   torch::nn::Linear embed_{nullptr};
-  torch::nn::Linear quadrant_head_{nullptr};
+  torch::nn::Linear quadrant_head_{nullptr};  // "softmax" quadrant head
+  torch::Tensor quadrant_scale_;              // "va" head: log of k_v, k_a
   torch::nn::Linear va_head_{nullptr};
   torch::nn::Linear tag_head_{nullptr};
 };

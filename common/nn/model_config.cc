@@ -209,6 +209,13 @@ Status ModelConfig::Validate() const {
   if (stats_dim < 0) return bad("stats_dim", "must be >= 0");
   if (embedding_dim < 0) return bad("embedding_dim", "must be >= 0");
   if (num_quadrants < 2) return bad("num_quadrants", "must be >= 2");
+  if (quadrant_head != "va" && quadrant_head != "softmax") {
+    return bad("quadrant_head",
+               "'" + quadrant_head + "': expected va or softmax");
+  }
+  if (quadrant_head == "va" && num_quadrants != 4) {
+    return bad("quadrant_head", "va needs num_quadrants 4");
+  }
   if (num_tags < 0) return bad("num_tags", "must be >= 0");
   if (n_frames < r.MinFrames()) {
     return bad("n_frames", std::to_string(n_frames) + " is below the " +
@@ -264,6 +271,7 @@ nlohmann::json ModelConfig::ToJson() const {
       {"stats_dim", stats_dim},
       {"embedding_dim", embedding_dim},
       {"num_quadrants", num_quadrants},
+      {"quadrant_head", quadrant_head},
       {"num_tags", num_tags},
   };
 }
@@ -272,13 +280,29 @@ Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
   if (!j.is_object()) {
     return Status::InvalidArgument("model config", "expected a JSON object");
   }
-  static const std::set<std::string> kKeys = {
-      "arch",          "n_mels",        "n_frames",        "input_norm",
-      "input_offset",  "input_scale",   "channels",        "freq_pools",
-      "time_pools",    "cnn_dropout",   "rnn_hidden",      "rnn_layers",
-      "rnn_dropout",   "rnn_time_pool", "attn_conv_front", "attention_dim",
-      "embedding_dim", "num_quadrants", "num_tags",      "stats_dim",
-      "input_freq_pool", "input_time_pool"};
+  static const std::set<std::string> kKeys = {"arch",
+                                              "n_mels",
+                                              "n_frames",
+                                              "input_norm",
+                                              "input_offset",
+                                              "input_scale",
+                                              "channels",
+                                              "freq_pools",
+                                              "time_pools",
+                                              "cnn_dropout",
+                                              "rnn_hidden",
+                                              "rnn_layers",
+                                              "rnn_dropout",
+                                              "rnn_time_pool",
+                                              "attn_conv_front",
+                                              "attention_dim",
+                                              "embedding_dim",
+                                              "num_quadrants",
+                                              "num_tags",
+                                              "stats_dim",
+                                              "input_freq_pool",
+                                              "input_time_pool",
+                                              "quadrant_head"};
   for (const auto& [key, value] : j.items()) {
     if (!kKeys.count(key)) {
       return Status::InvalidArgument("model config",
@@ -286,6 +310,8 @@ Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
     }
   }
   ModelConfig c;
+  // Models saved before the key existed had an independent softmax head.
+  c.quadrant_head = "softmax";
   try {
     auto get = [&j](const char* key, auto& field) {
       if (j.contains(key)) j.at(key).get_to(field);
@@ -311,6 +337,7 @@ Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
     get("stats_dim", c.stats_dim);
     get("embedding_dim", c.embedding_dim);
     get("num_quadrants", c.num_quadrants);
+    get("quadrant_head", c.quadrant_head);
     get("num_tags", c.num_tags);
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument("model config", e.what());

@@ -101,6 +101,17 @@ struct ModelConfig {
   int embedding_dim = 0;
   // Classes of the quadrant head. Default: 4 (happy, tense, sad, calm).
   int num_quadrants = 4;
+  // How the quadrant is predicted:
+  //   "va":      from the valence/arousal head (one emotion per track): the
+  //              logit of each quadrant is log sigmoid(+-k_v z_v) + log
+  //              sigmoid(+-k_a z_a), with z the V-A head's pre-tanh output
+  //              and k two learned scales, so the quadrant probabilities are
+  //              P(V sign) x P(A sign) and the most probable quadrant is the
+  //              one the V-A point lies in. Needs num_quadrants 4.
+  //   "softmax": an independent linear head (models saved before "va"
+  //              existed; their manifests lack the key and read as this).
+  // Default: "va".
+  std::string quadrant_head = "va";
   // Outputs of the tag head; 0: no tag head. Default: 0.
   int num_tags = 0;
 

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "common/core/check.h"
+#include "common/core/emotion.h"
+#include "common/nn/va_calibration.h"
 
 namespace mer::nn {
 
@@ -89,7 +91,18 @@ core::Result<TrackPrediction> TrackInference::PredictOne(
           predictor_->Run(windows.data(), padded, t.n_mels, t.frames));
       AppendRows(tail, rest, &outputs);
     }
-    return AggregateSegments(outputs, 0, n, t.start_seconds);
+    MER_ASSIGN_OR_RETURN(TrackPrediction p,
+                         AggregateSegments(outputs, 0, n, t.start_seconds));
+    const BundleManifest& m = predictor_->manifest();
+    if (m.config.quadrant_head == "va") {
+      // One emotion per track: the mood is the quadrant of the track's V-A
+      // point, its probabilities the calibrated function of it.
+      const std::array<float, 4> q =
+          QuadrantProbs(p.valence, p.arousal, m.calibration);
+      p.quadrant_probs.assign(q.begin(), q.end());
+      p.quadrant = static_cast<int>(core::QuadrantOf(p.valence, p.arousal));
+    }
+    return p;
   } catch (const std::bad_alloc&) {
     return core::Status::Internal("model " + predictor_->manifest().model_id,
                                   "out of memory");

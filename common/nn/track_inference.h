@@ -11,7 +11,10 @@
 //        passes of the predictor's batch size, then the rest padded with
 //        zero windows to a multiple of kPassAlign (at most a batch)
 //     -> per-track aggregation (track_aggregator.h: mean probabilities,
-//        V-A mean and spread, L2-normalised mean embedding, timeline).
+//        V-A mean and spread, L2-normalised mean embedding, timeline);
+//        for a "va"-head model the mood is then the quadrant of the track's
+//        V-A point and its probabilities the bundle's calibration of that
+//        point (va_calibration.h): one emotion per track.
 //
 //   TrackInference inference(&predictor, plan);
 //   MER_ASSIGN_OR_RETURN(TrackPrediction p, inference.PredictMel(mel, 96, n));

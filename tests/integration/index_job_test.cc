@@ -41,9 +41,10 @@ std::string Quote(const std::string& s) { return "'" + s + "'"; }
 // Runs a shell command; returns its exit status (128 + signal when killed),
 // with stdout in *out.
 int Shell(const std::string& cmd, std::string* out = nullptr,
-        const std::string& log = "/dev/null") {
+          const std::string& log = "/dev/null") {
   const std::string file = log + ".out";
-  const int st = std::system((cmd + " > " + Quote(file) + " 2>> " + Quote(log)).c_str());
+  const int st =
+      std::system((cmd + " > " + Quote(file) + " 2>> " + Quote(log)).c_str());
   if (out) {
     std::ifstream in(file);
     std::stringstream ss;
@@ -54,7 +55,9 @@ int Shell(const std::string& cmd, std::string* out = nullptr,
   return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
-bool HaveFfmpeg() { return std::system("ffmpeg -version > /dev/null 2>&1") == 0; }
+bool HaveFfmpeg() {
+  return std::system("ffmpeg -version > /dev/null 2>&1") == 0;
+}
 
 class IndexJobTest : public ::testing::Test {
  protected:
@@ -64,7 +67,8 @@ class IndexJobTest : public ::testing::Test {
     dir_ = tmp_->path();
     fs::create_directories(dir_ / "cat");
     model_ = (dir_ / "model.merm").string();
-    ASSERT_EQ(Shell(Quote(kMakeBundle) + " " + Quote(model_), nullptr, Log()), 0);
+    ASSERT_EQ(Shell(Quote(kMakeBundle) + " " + Quote(model_), nullptr, Log()),
+              0);
   }
   std::string Log() const { return (dir_ / "log").string(); }
   std::string Cat() const { return (dir_ / "cat").string(); }
@@ -80,8 +84,8 @@ class IndexJobTest : public ::testing::Test {
         std::to_string(seed) + ":duration=" + std::to_string(seconds) +
         "' -filter_complex amix=inputs=2";
     ASSERT_EQ(Shell("ffmpeg -nostdin -loglevel error -y " + src + " " + extra +
-                      " " + Quote((dir_ / "cat" / rel).string()),
-                  nullptr, Log()),
+                        " " + Quote((dir_ / "cat" / rel).string()),
+                    nullptr, Log()),
               0);
   }
   // Good files (several codecs) -> their ids.
@@ -99,7 +103,7 @@ class IndexJobTest : public ::testing::Test {
   // Broken files -> their ids.
   std::set<std::string> MakeBad() {
     const fs::path c = dir_ / "cat";
-    std::ofstream(c / "empty.mp3");                       // empty
+    std::ofstream(c / "empty.mp3");                          // empty
     std::ofstream(c / "text.mp3") << "this is not audio\n";  // text
     Encode("whole.mp3", 4, 99);
     {  // truncated: the first 1500 bytes of an mp3
@@ -111,15 +115,15 @@ class IndexJobTest : public ::testing::Test {
     }
     // no audio stream: video only
     EXPECT_EQ(Shell("ffmpeg -nostdin -loglevel error -y -f lavfi -i "
-                  "testsrc=duration=2:size=64x64:rate=10 -an " +
-                      Quote((c / "video.mp4").string()),
-                  nullptr, Log()),
+                    "testsrc=duration=2:size=64x64:rate=10 -an " +
+                        Quote((c / "video.mp4").string()),
+                    nullptr, Log()),
               0);
     // unreadable: a link to nothing (root reads any mode, so no chmod)
     fs::create_symlink(dir_ / "nowhere.ogg", c / "dangling.ogg");
     Encode("short.wav", 0.3, 5);  // too short
-    return {"empty.mp3", "text.mp3", "truncated.mp3", "video.mp4",
-            "dangling.ogg", "short.wav"};
+    return {"empty.mp3", "text.mp3",     "truncated.mp3",
+            "video.mp4", "dangling.ogg", "short.wav"};
   }
 
   std::string IndexCmd(const std::string& index, int np,
@@ -128,11 +132,12 @@ class IndexJobTest : public ::testing::Test {
     std::string cmd = Quote(binary) + " index --catalogue " + Quote(Cat()) +
                       " --model " + Quote(model_) + " --index " + Quote(index) +
                       " --no-progress --json --decode-threads 1 "
-                      "--model-threads 1 " + extra;
+                      "--model-threads 1 " +
+                      extra;
     return np > 1 ? kMpirun + " -np " + std::to_string(np) + " " + cmd : cmd;
   }
   nlohmann::json RunIndexJob(const std::string& index, int np,
-                          const std::string& extra = "") {
+                             const std::string& extra = "") {
     std::string out;
     const int rc = Shell(IndexCmd(index, np, extra), &out, Log());
     EXPECT_EQ(rc, 0) << "log:\n" << ReadLog();
@@ -147,7 +152,8 @@ class IndexJobTest : public ::testing::Test {
     return ss.str();
   }
 
-  static std::unique_ptr<storage::EmotionIndex> OpenIndex(const std::string& d) {
+  static std::unique_ptr<storage::EmotionIndex> OpenIndex(
+      const std::string& d) {
     storage::OpenOptions o;
     o.read_only = true;
     o.create_if_missing = false;
@@ -160,7 +166,8 @@ class IndexJobTest : public ::testing::Test {
     EXPECT_TRUE(idx.ForEachTrackId([&](std::string_view id) {
                      ids.insert(std::string(id));
                      return true;
-                   }).ok());
+                   })
+                    .ok());
     return ids;
   }
   static std::map<std::string, std::string> FailureReasons(
@@ -217,8 +224,10 @@ TEST_F(IndexJobTest, ThreeRanksIndexGoodFilesOnceAndListEveryBadOne) {
 
   // mer query --failures lists every bad file with its reason.
   std::string out;
-  ASSERT_EQ(Shell(Quote(kMer) + " query --json --failures --index " + Quote(index),
-                &out, Log()), 0);
+  ASSERT_EQ(
+      Shell(Quote(kMer) + " query --json --failures --index " + Quote(index),
+            &out, Log()),
+      0);
   std::set<std::string> listed;
   std::istringstream lines(out);
   for (std::string line; std::getline(lines, line);) {
@@ -253,10 +262,12 @@ TEST_F(IndexJobTest, KilledJobRerunEqualsAnUninterruptedRun) {
     EXPECT_TRUE(idx->CheckConsistency().ok());
   }
   // Also killed from outside, at whatever moment one second falls on.
-  Shell("timeout -s KILL 1 " + IndexCmd(killed, 1, "--write-batch 1"), nullptr, Log());
+  Shell("timeout -s KILL 1 " + IndexCmd(killed, 1, "--write-batch 1"), nullptr,
+        Log());
 
   nlohmann::json s = RunIndexJob(killed, 3, "--chunk 2");
-  EXPECT_EQ(s["skipped"].get<int>() + s["indexed"].get<int>() + s["failed"].get<int>(),
+  EXPECT_EQ(s["skipped"].get<int>() + s["indexed"].get<int>() +
+                s["failed"].get<int>(),
             static_cast<int>(good.size() + bad.size()));
   EXPECT_GE(s["skipped"].get<int>(), 3);
 
@@ -334,7 +345,9 @@ TEST_F(IndexJobTest, QueriesAnswerFromTheIndex) {
   for (const char* mood : {"happy", "tense", "sad", "calm"}) {
     std::string out;
     ASSERT_EQ(Shell(Quote(kMer) + " query --json --limit 100 --mood " + mood +
-                      " --index " + Quote(index), &out, Log()), 0);
+                        " --index " + Quote(index),
+                    &out, Log()),
+              0);
     std::istringstream lines(out);
     float last = 2;
     for (std::string line; std::getline(lines, line);) {
@@ -344,27 +357,71 @@ TEST_F(IndexJobTest, QueriesAnswerFromTheIndex) {
       last = j["confidence"].get<float>();
     }
   }
+  // One emotion per track: every mood's tracks are exactly the tracks whose
+  // V-A point lies in its quadrant (the test bundle has a "va" head).
+  const std::map<std::string, std::string> boxes = {{"happy", "0,1,0,1"},
+                                                    {"tense", "-1,0,0,1"},
+                                                    {"sad", "-1,0,-1,0"},
+                                                    {"calm", "0,1,-1,0"}};
+  size_t moods_total = 0;
+  for (const auto& [mood, box] : boxes) {
+    std::string by_mood, by_box;
+    ASSERT_EQ(Shell(Quote(kMer) + " query --json --limit 1000 --mood " + mood +
+                        " --index " + Quote(index),
+                    &by_mood, Log()),
+              0);
+    ASSERT_EQ(Shell(Quote(kMer) + " query --json --limit 1000 --box " + box +
+                        " --index " + Quote(index),
+                    &by_box, Log()),
+              0);
+    auto ids = [](const std::string& lines) {
+      std::set<std::string> out;
+      std::istringstream in(lines);
+      for (std::string line; std::getline(in, line);) {
+        out.insert(nlohmann::json::parse(line)["track_id"].get<std::string>());
+      }
+      return out;
+    };
+    EXPECT_EQ(ids(by_mood), ids(by_box)) << mood;
+    moods_total += ids(by_mood).size();
+  }
+  EXPECT_EQ(moods_total, good.size());
   std::string out;
-  ASSERT_EQ(Shell(Quote(kMer) + " query --json --stats --index " + Quote(index), &out, Log()), 0);
+  ASSERT_EQ(Shell(Quote(kMer) + " query --json --stats --index " + Quote(index),
+                  &out, Log()),
+            0);
   auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["tracks"], good.size());
   // --near with k = all tracks returns every track, nearest first.
-  ASSERT_EQ(Shell(Quote(kMer) + " query --json --near 0.1,-0.2 --k 100 --index " +
-                    Quote(index), &out, Log()), 0);
-  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), static_cast<long>(good.size()));
+  ASSERT_EQ(
+      Shell(Quote(kMer) + " query --json --near 0.1,-0.2 --k 100 --index " +
+                Quote(index),
+            &out, Log()),
+      0);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'),
+            static_cast<long>(good.size()));
   // --similar and --track.
-  ASSERT_EQ(Shell(Quote(kMer) + " query --json --similar " + Quote(*good.begin()) +
-                    " --k 3 --index " + Quote(index), &out, Log()), 0);
+  ASSERT_EQ(Shell(Quote(kMer) + " query --json --similar " +
+                      Quote(*good.begin()) + " --k 3 --index " + Quote(index),
+                  &out, Log()),
+            0);
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3);
-  ASSERT_EQ(Shell(Quote(kMer) + " query --json --track " + Quote(*good.begin()) +
-                    " --index " + Quote(index), &out, Log()), 0);
+  ASSERT_EQ(Shell(Quote(kMer) + " query --json --track " +
+                      Quote(*good.begin()) + " --index " + Quote(index),
+                  &out, Log()),
+            0);
   EXPECT_FALSE(nlohmann::json::parse(out)["timeline"].empty());
   // Usage errors exit 2; a missing track exits 1.
-  EXPECT_EQ(Shell(Quote(kMer) + " query --index " + Quote(index), nullptr, Log()), 2);
-  EXPECT_EQ(Shell(Quote(kMer) + " query --track nope --index " + Quote(index), nullptr, Log()), 1);
-  EXPECT_EQ(Shell(Quote(kMer) + " index --catalogue " + Quote(Cat()) + " --model " +
-                    Quote(model_) + " --index " + Quote(index) + " --device tpu",
-                nullptr, Log()), 2);
+  EXPECT_EQ(
+      Shell(Quote(kMer) + " query --index " + Quote(index), nullptr, Log()), 2);
+  EXPECT_EQ(Shell(Quote(kMer) + " query --track nope --index " + Quote(index),
+                  nullptr, Log()),
+            1);
+  EXPECT_EQ(
+      Shell(Quote(kMer) + " index --catalogue " + Quote(Cat()) + " --model " +
+                Quote(model_) + " --index " + Quote(index) + " --device tpu",
+            nullptr, Log()),
+      2);
 }
 
 }  // namespace

@@ -29,6 +29,9 @@ core::Result<std::string> BundleWriter::Write(nn::EmotionModel model,
     if (!facts.validation.is_null()) {
       manifest.metrics["validation"] = facts.validation;
     }
+    if (!manifest.calibration.fitted && facts.calibration) {
+      manifest.calibration = *facts.calibration;
+    }
     core::Status s = nn::SaveBundle(request_.path, model, manifest, &model_id);
     if (!s.ok()) {
       ok = 0;

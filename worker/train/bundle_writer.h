@@ -9,6 +9,7 @@
 #define MER_WORKER_TRAIN_BUNDLE_WRITER_H_
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "common/comm/communicator.h"
@@ -33,6 +34,9 @@ struct TrainedModelFacts {
   int ranks = 1;
   size_t train_tracks = 0;
   nlohmann::json validation;  // metrics of the kept model; null: none
+  // Fitted on the validation tracks; used when the request carries no
+  // fitted calibration (cross-validation's is better: more tracks).
+  std::optional<nn::VaCalibration> calibration;
 };
 
 class BundleWriter {

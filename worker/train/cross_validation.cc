@@ -8,6 +8,7 @@
 
 #include "common/core/atomic_file.h"
 #include "common/nn/fold_statistics.h"
+#include "worker/train/calibration_report.h"
 #include "worker/train/svg_plot.h"
 #include "worker/train/train_reports.h"
 #include "worker/train/train_runs.h"
@@ -22,6 +23,8 @@ struct CvRow {
   std::string name;
   nlohmann::json json;           // arch, folds, mean, std (vs_best later)
   std::vector<double> macro_f1;  // per fold
+  OutOfFold oof;                 // every test-fold prediction
+  CalibrationFigures calibration;
 };
 
 // What every row adds to.
@@ -50,7 +53,8 @@ core::Status RunFold(const TrainJobOptions& o, const TrainingData& data,
                      const std::string& name, const TrainerOptions& t,
                      comm::Communicator& comm,
                      std::map<std::string, std::vector<double>>* per_metric,
-                     nlohmann::json* folds_json, CvPooled* pooled) {
+                     nlohmann::json* folds_json, OutOfFold* oof,
+                     CvPooled* pooled) {
   TrainSplit split;
   std::vector<int> pool;
   for (size_t i = 0; i < fold.size(); ++i) {
@@ -85,6 +89,16 @@ core::Status RunFold(const TrainJobOptions& o, const TrainingData& data,
     (*per_metric)["tag_macro_roc_auc"].push_back(tr.macro_roc_auc);
     (*per_metric)["tag_macro_pr_auc"].push_back(tr.macro_pr_auc);
   }
+  for (const char* axis : {"valence", "arousal"}) {
+    if (!m.contains(axis)) continue;  // no V-A labels in this fold
+    for (const char* stat : {"pearson", "rmse"}) {
+      const nlohmann::json& v = m[axis][stat];
+      if (v.is_number()) {
+        (*per_metric)[std::string(axis) + "_" + stat].push_back(
+            v.get<double>());
+      }
+    }
+  }
   for (int a = 0; a < 4; ++a) {
     for (int b = 0; b < 4; ++b) pooled->confusion[a][b] += r.confusion[a][b];
   }
@@ -92,6 +106,7 @@ core::Status RunFold(const TrainJobOptions& o, const TrainingData& data,
     pooled->history.emplace_back(fmt::format("{}-fold{}", name, f), h);
   }
   AppendPredictionRows(name, f, data, out.test, &pooled->predictions);
+  AddOutOfFold(data, f, out.test, oof);
   if (comm.rank() == 0) {
     std::string line = fmt::format("{}: test macro-F1 {:.3f}, accuracy {:.3f}",
                                    run.label, r.macro_f1, r.accuracy);
@@ -115,9 +130,16 @@ core::Result<CvRow> RunRow(const TrainJobOptions& o, const TrainingData& data,
   nlohmann::json folds_json = nlohmann::json::array();
   for (int f = 0; f < o.folds; ++f) {
     MER_RETURN_IF_ERROR(RunFold(o, data, fold, f, row.name, t, comm,
-                                &per_metric, &folds_json, pooled));
+                                &per_metric, &folds_json, &row.oof, pooled));
   }
-  row.json = {{"arch", row.name}, {"folds", folds_json}};
+  row.calibration = CalibrateOutOfFold(
+      row.oof, o.folds, t.model.quadrant_head == "va",
+      fmt::format("out-of-fold predictions of {}-fold cross-validation, {} "
+                  "tracks",
+                  o.folds, row.oof.quadrant.size()));
+  row.json = {{"arch", row.name},
+              {"folds", folds_json},
+              {"calibration", row.calibration.ToJson()}};
   for (const auto& [k, v] : per_metric) {
     const nn::MeanStd ms = nn::MeanAndStd(v);
     row.json["mean"][k] = ms.mean;
@@ -168,6 +190,29 @@ std::string CvTable(const TrainJobOptions& o, size_t tracks, size_t best,
         Cell(row.json, "macro_f1"), Cell(row.json, "accuracy"),
         Cell(row.json, "macro_precision"), Cell(row.json, "macro_recall"),
         test);
+  }
+  txt +=
+      "\nconfidence: expected calibration error (10 bins) of the "
+      "out-of-fold tracks, raw -> calibrated (cross-fitted)\n";
+  for (const CvRow& row : *rows) {
+    txt += fmt::format("  {:<10} {:.3f} -> {:.3f}\n", row.name,
+                       row.calibration.ece_raw, row.calibration.ece);
+  }
+  if ((*rows)[best].json["mean"].contains("valence_pearson")) {
+    txt += "\nvalence and arousal (Pearson r, RMSE against the V-A labels)\n\n";
+    txt +=
+        fmt::format("| {:<10} | {:<15} | {:<15} | {:<15} | {:<15} |\n", "arch",
+                    "valence r", "valence RMSE", "arousal r", "arousal RMSE");
+    txt +=
+        "|------------|-----------------|-----------------|---------------"
+        "--|-----------------|\n";
+    for (const CvRow& row : *rows) {
+      if (!row.json["mean"].contains("valence_pearson")) continue;
+      txt += fmt::format(
+          "| {:<10} | {:<15} | {:<15} | {:<15} | {:<15} |\n", row.name,
+          Cell(row.json, "valence_pearson"), Cell(row.json, "valence_rmse"),
+          Cell(row.json, "arousal_pearson"), Cell(row.json, "arousal_rmse"));
+    }
   }
   if (!o.trainer.tags) return txt;
   txt += fmt::format("\ntags ({}, macro over tags)\n\n", num_tags);
@@ -231,6 +276,8 @@ nlohmann::json CvSummary(const TrainJobOptions& o, const TrainingData& data,
   if (o.trainer.eval_max_windows > 0) {
     j["validation_max_windows"] = o.trainer.eval_max_windows;
   }
+  j["ece_raw"] = best.calibration.ece_raw;
+  j["ece"] = best.calibration.ece;
   return j;
 }
 
@@ -279,6 +326,7 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o,
                        {"best", rows[best].name},
                        {"eval_max_windows", o.trainer.eval_max_windows},
                        {"pooled_confusion", pooled.confusion}};
+  if (!data.lexicon().is_null()) report.json["lexicon"] = data.lexicon();
   if (comm.rank() == 0) MER_RETURN_IF_ERROR(WritePooled(o, dir, pooled));
   if (!o.out.empty()) {  // a final model on every track
     TrainJobOptions final_o = o;
@@ -289,9 +337,12 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o,
         final_o.trainer,
         ArchOptions(o, o.compare.empty() ? "" : rows[best].name));
     final_o.run.label = "final";
-    MER_ASSIGN_OR_RETURN(TrainJobReport fr,
-                         SingleRun(final_o, data, dir + "/final", comm,
-                                   CvSummary(o, data, rows[best])));
+    nn::BundleManifest carried;
+    carried.metrics["cross_validation"] = CvSummary(o, data, rows[best]);
+    carried.calibration = rows[best].calibration.calibration;
+    MER_ASSIGN_OR_RETURN(
+        TrainJobReport fr,
+        SingleRun(final_o, data, dir + "/final", comm, &carried));
     report.json["final"] = fr.json;
     report.text += "\n" + fr.text;
   }

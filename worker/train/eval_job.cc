@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/core/atomic_file.h"
 #include "common/nn/metrics.h"
+#include "common/nn/va_calibration.h"
 #include "worker/train/metrics_json.h"
 #include "worker/train/training_data.h"
 
@@ -53,6 +55,8 @@ TagMatch MatchTags(const nn::BundleManifest& manifest,
 struct EvalSamples {
   std::string csv;  // the predictions file's rows
   std::vector<int> truth, pred;
+  std::vector<double> confidence;  // of labelled tracks' predictions
+  std::vector<int> correct;
   std::vector<double> tv, ta, pv, pa;  // V-A truth and prediction
   std::vector<int> tag_truth;
   std::vector<double> tag_scores;
@@ -71,6 +75,10 @@ core::Result<EvalSamples> PredictAll(TrackPredictor& predictor,
         predictor.PredictMel(t.mel, data.n_mels(), t.n_frames));
     s.truth.push_back(t.quadrant);
     s.pred.push_back(p.quadrant);
+    if (t.quadrant >= 0) {
+      s.confidence.push_back(p.quadrant_probs[p.quadrant]);
+      s.correct.push_back(p.quadrant == t.quadrant);
+    }
     s.csv += fmt::format("\"{}\",\"{}\",{},{}", t.track_id, t.path, t.quadrant,
                          p.quadrant);
     for (float x : p.quadrant_probs) s.csv += fmt::format(",{:.9g}", x);
@@ -199,6 +207,7 @@ core::Result<EvalReport> RunEval(const EvalOptions& options,
                   options.data, data.tracks().size(), data.failures().size()) +
       ClassificationText(r, manifest.label_names);
   AddVa(e, &report);
+  if (!data.lexicon().is_null()) j["lexicon"] = data.lexicon();
   AddTags(e, tags, data.has_tags(), &report);
   if (!options.predictions_csv.empty() && comm.rank() == 0) {
     std::string header = "track_id,path,quadrant,predicted";

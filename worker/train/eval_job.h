@@ -4,7 +4,9 @@
 //
 // JSON: tracks, failed, accuracy, macro_precision, macro_recall, macro_f1,
 // per_class {name: precision, recall, f1, support}, confusion [true][pred],
-// labels; with V-A labels also valence/arousal {rmse, r2, pearson}. When
+// labels, ece (expected calibration error of the confidences of the
+// tracks with a quadrant label, 10 bins) and the model's calibration; with
+// V-A labels also valence/arousal {rmse, r2, pearson}. When
 // the model has a tag head and the data has tag labels: tags
 // {macro_roc_auc, macro_pr_auc, per_tag {name: roc_auc, pr_auc, positives},
 // missing [the model's tags the data lacks, skipped]}; ROC-AUC / PR-AUC of

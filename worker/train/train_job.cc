@@ -72,6 +72,7 @@ TrainJobReport RunReport(const TrainJobOptions& o, const TrainingData& data,
   j["train_seconds"] = out.train_seconds;
   j["segments_per_second"] =
       out.train_seconds > 0 ? out.segments_trained / out.train_seconds : 0.0;
+  if (!data.lexicon().is_null()) j["lexicon"] = data.lexicon();
   nlohmann::json hist = nlohmann::json::array();
   for (const auto& m : out.history) hist.push_back(m.ToJson());
   j["history"] = hist;
@@ -149,7 +150,7 @@ core::Result<TrainJobReport> SingleRun(const TrainJobOptions& o,
                                        const TrainingData& data,
                                        const std::string& dir,
                                        comm::Communicator& comm,
-                                       const nlohmann::json& cv_metrics) {
+                                       const nn::BundleManifest* carried) {
   std::vector<int> all(data.tracks().size());
   std::iota(all.begin(), all.end(), 0);
   TrainSplit split;
@@ -162,10 +163,8 @@ core::Result<TrainJobReport> SingleRun(const TrainJobOptions& o,
   }
   BundleRequest bundle;
   bundle.path = o.out;
+  if (carried) bundle.manifest = *carried;
   bundle.manifest.label_names = o.label_names;
-  if (!cv_metrics.is_null()) {
-    bundle.manifest.metrics["cross_validation"] = cv_metrics;
-  }
   MER_ASSIGN_OR_RETURN(TrainOutcome out, TrainModel(data, split, o.trainer,
                                                     o.run, comm, &bundle));
   nn::ClassificationReport val_report;

@@ -11,6 +11,7 @@
 
 #include "common/comm/communicator.h"
 #include "common/core/result.h"
+#include "common/nn/bundle_manifest.h"
 #include "worker/train/train_job.h"
 #include "worker/train/training_data.h"
 
@@ -25,13 +26,11 @@ core::Status SplitValidation(const TrainingData& data,
                              std::vector<int>* val);
 
 // One run on every track (less the validation groups), writing o.out and
-// the reports into `dir`. `cv_metrics`, when not null, goes into the
-// bundle's manifest as metrics.cross_validation.
-core::Result<TrainJobReport> SingleRun(const TrainJobOptions& o,
-                                       const TrainingData& data,
-                                       const std::string& dir,
-                                       comm::Communicator& comm,
-                                       const nlohmann::json& cv_metrics = {});
+// the reports into `dir`. `carried` (optional): metrics and a calibration
+// from cross-validation that the bundle's manifest carries.
+core::Result<TrainJobReport> SingleRun(
+    const TrainJobOptions& o, const TrainingData& data, const std::string& dir,
+    comm::Communicator& comm, const nn::BundleManifest* carried = nullptr);
 
 // o.folds-fold cross-validation (every architecture of o.compare on the
 // same folds), the reports in `dir`, then, with o.out, a final model on

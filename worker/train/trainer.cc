@@ -15,6 +15,7 @@
 #include "common/nn/model_loss.h"
 #include "common/nn/predictor.h"
 #include "common/nn/track_inference.h"
+#include "common/nn/va_calibration.h"
 #include "worker/track_features.h"
 #include "worker/train/bundle_writer.h"
 #include "worker/train/checkpoint_store.h"
@@ -431,7 +432,22 @@ core::Result<TrainOutcome> Trainer::Finish() {
   facts.epochs_run = t.progress.epoch;
   facts.ranks = t.comm.size();
   facts.train_tracks = t.split.train.size();
-  if (!t.split.val.empty()) facts.validation = t.ValidationJson(out.val);
+  if (!t.split.val.empty()) {
+    facts.validation = t.ValidationJson(out.val);
+    if (t.options.model.quadrant_head == "va") {
+      std::vector<int> labels;
+      for (int i : out.val.tracks)
+        labels.push_back(t.data.tracks()[i].quadrant);
+      std::vector<float> v, a;
+      for (size_t k = 0; k < out.val.tracks.size(); ++k) {
+        v.push_back(out.val.va[2 * k]);
+        a.push_back(out.val.va[2 * k + 1]);
+      }
+      facts.calibration = nn::FitVaCalibration(
+          v, a, labels,
+          "the " + std::to_string(labels.size()) + " validation tracks");
+    }
+  }
   MER_ASSIGN_OR_RETURN(out.model_id,
                        t.parts.bundle->Write(t.model, t.data, facts));
   return out;

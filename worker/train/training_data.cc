@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "common/core/check.h"
 #include "common/core/coding.h"
 #include "common/core/digest.h"
+#include "worker/extract_job.h"
 #include "worker/parallel_features.h"
 
 namespace mer::worker {
@@ -108,6 +110,12 @@ core::Result<TrainingData> TrainingData::FromShards(const std::string& dir) {
                                          "the feature shards hold no tracks");
   }
   if (data.shards_->has_tags()) data.SetTags(tags);
+  // dataset.json (mer extract) says whether a lexicon gave the V-A.
+  std::ifstream meta_in(fs::path(dir) / "dataset.json");
+  const nlohmann::json meta = nlohmann::json::parse(meta_in, nullptr, false);
+  if (!meta.is_discarded() && meta.contains("lexicon")) {
+    data.lexicon_ = meta["lexicon"];
+  }
   return data;
 }
 
@@ -137,14 +145,14 @@ RankFeatures DecodeMine(const core::LabelledSet& set,
   p.track = options.track;
   p.threads = options.threads;
   p.progress = options.progress && rank == 0;
-  ComputeFeaturesInParallel(
-      paths, p, size, [&](size_t k, core::Result<TrackFeatures> f) {
-        if (f.ok()) {
-          r.mels[k] = std::move(f->log_mel.data);
-        } else {
-          r.errors[k] = f.status().message();
-        }
-      });
+  ComputeFeaturesInParallel(paths, p, size,
+                            [&](size_t k, core::Result<TrackFeatures> f) {
+                              if (f.ok()) {
+                                r.mels[k] = std::move(f->log_mel.data);
+                              } else {
+                                r.errors[k] = f.status().message();
+                              }
+                            });
   return r;
 }
 
@@ -187,6 +195,9 @@ core::Result<TrainingData> TrainingData::FromLabels(
   MER_RETURN_IF_ERROR(options.front_end.Validate());
   MER_ASSIGN_OR_RETURN(core::LabelledSet set,
                        core::ReadLabels(options.labels_csv, options.labels));
+  if (set.lexicon && comm.rank() == 0) {
+    spdlog::info("{}", set.lexicon->Summary());
+  }
   const int n_mels = options.front_end.n_mels;
   const RankFeatures mine = DecodeMine(set, options, comm.rank(), comm.size());
   std::vector<std::vector<float>> all_mels(set.tracks.size());
@@ -218,6 +229,7 @@ core::Result<TrainingData> TrainingData::FromLabels(
                                          "no track could be decoded");
   }
   if (set.has_tags) data.SetTags(tags);
+  if (set.lexicon) data.lexicon_ = LexiconJson(*set.lexicon);
   return data;
 }
 

@@ -91,6 +91,10 @@ class TrainingData {
   // has_tags(), so data without tags keeps the digest it had before tags.
   std::string Digest() const;
   const std::vector<TrainingFailure>& failures() const { return failures_; }
+  // How a lexicon gave the tracks their V-A (LexiconJson of
+  // worker/extract_job.h), from the labels or the shards' dataset.json;
+  // null without a lexicon.
+  const nlohmann::json& lexicon() const { return lexicon_; }
 
  private:
   void SetMeta(int n_mels, nlohmann::json front_end, std::string digest);
@@ -105,6 +109,7 @@ class TrainingData {
   std::string front_end_digest_;
   bool has_tags_ = false;
   std::vector<std::string> tag_names_;
+  nlohmann::json lexicon_;
   // Backing storage: mapped shards, or spectrograms made by FromLabels.
   std::shared_ptr<storage::FeatureDataset> shards_;
   std::vector<std::vector<float>> owned_;

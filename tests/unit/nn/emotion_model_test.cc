@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "common/core/emotion.h"
 #include "common/nn/architectures.h"
 #include "common/nn/model_loss.h"
 
@@ -88,7 +89,10 @@ TEST(EmotionModelTest, ParameterOrderIsStableAcrossInstances) {
   const auto sa = OrderedState(*a), sb = OrderedState(*b);
   ASSERT_EQ(sa.size(), sb.size());
   for (size_t i = 0; i < sa.size(); ++i) EXPECT_EQ(sa[i].first, sb[i].first);
-  EXPECT_EQ(sa.front().first, "blocks.0.conv.weight");
+  // The module's own parameter first (LibTorch lists it before children),
+  // then the trunk from its input side.
+  EXPECT_EQ(sa[0].first, "quadrant_scale");
+  EXPECT_EQ(sa[1].first, "blocks.0.conv.weight");
   EXPECT_EQ(OrderedParameters(*a).size(), (*a)->parameters().size());
 }
 
@@ -98,6 +102,42 @@ TEST(EmotionModelTest, BadConfigIsAStatus) {
   auto model = MakeModel(c);
   ASSERT_FALSE(model.ok());
   EXPECT_TRUE(model.status().IsInvalidArgument());
+}
+
+TEST(EmotionModelTest, VaHeadQuadrantIsTheQuadrantOfTheVaPoint) {
+  torch::manual_seed(9);
+  ModelConfig c = ModelConfig::ForArch("crnn");
+  c.channels = {4, 8, 8, 8};
+  c.rnn_hidden = 8;
+  ASSERT_EQ(c.quadrant_head, "va");
+  auto model = MakeModel(c);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  (*model)->eval();
+  torch::NoGradGuard no_grad;
+  const ModelOutput y =
+      (*model)->forward(torch::randn({64, 96, 256}) * 20 - 40);
+  const torch::Tensor p = torch::softmax(y.quadrant_logits, 1);
+  // Probabilities are products of one sign probability per axis: rows sum
+  // to one and P(happy) P(sad) = P(tense) P(calm).
+  EXPECT_TRUE(torch::allclose(p.sum(1), torch::ones({64}), 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(p.select(1, 0) * p.select(1, 2),
+                              p.select(1, 1) * p.select(1, 3), 1e-5, 1e-7));
+  const torch::Tensor best = p.argmax(1);
+  for (int64_t i = 0; i < 64; ++i) {
+    const float v = y.va[i][0].item<float>(), a = y.va[i][1].item<float>();
+    EXPECT_EQ(best[i].item<int64_t>(),
+              static_cast<int64_t>(core::QuadrantOf(v, a)))
+        << "(" << v << ", " << a << ")";
+  }
+  // The softmax head of older bundles is still there.
+  c.quadrant_head = "softmax";
+  auto old = MakeModel(c);
+  ASSERT_TRUE(old.ok());
+  bool has_linear = false;
+  for (const auto& item : (*old)->named_parameters()) {
+    has_linear = has_linear || item.key().rfind("quadrant_head", 0) == 0;
+  }
+  EXPECT_TRUE(has_linear);
 }
 
 // ---- loss ------------------------------------------------------------
@@ -194,7 +234,8 @@ TEST(EmotionModelTest, InputPoolEveryArch) {
     ASSERT_TRUE(model.ok()) << arch << ": " << model.status().ToString();
     (*model)->eval();
     torch::NoGradGuard no_grad;
-    const ModelOutput y = (*model)->forward(torch::randn({2, 96, 256}) * 20 - 40);
+    const ModelOutput y =
+        (*model)->forward(torch::randn({2, 96, 256}) * 20 - 40);
     EXPECT_EQ(y.quadrant_logits.sizes(), (torch::IntArrayRef{2, 4})) << arch;
     EXPECT_EQ(y.embedding.size(1), c.EmbeddingDim()) << arch;
   }

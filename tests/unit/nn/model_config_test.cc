@@ -131,5 +131,24 @@ TEST(ModelConfigTest, StatsDimRoundTripsAndDefaultsOff) {
   EXPECT_EQ(legacy->stats_dim, 0);
 }
 
+TEST(ModelConfigTest, QuadrantHeadDefaultsToVaAndOldManifestsReadAsSoftmax) {
+  EXPECT_EQ(ModelConfig().quadrant_head, "va");
+  auto back = ModelConfig::FromJson(ModelConfig().ToJson());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->quadrant_head, "va");
+  nlohmann::json old = ModelConfig().ToJson();
+  old.erase("quadrant_head");  // a bundle saved before the field existed
+  auto legacy = ModelConfig::FromJson(old);
+  ASSERT_TRUE(legacy.ok());
+  EXPECT_EQ(legacy->quadrant_head, "softmax");
+  ModelConfig bad;
+  bad.quadrant_head = "sigmoid";
+  EXPECT_NE(bad.Resolved().Validate().message().find("quadrant_head"),
+            std::string::npos);
+  bad.quadrant_head = "va";
+  bad.num_quadrants = 3;
+  EXPECT_FALSE(bad.Resolved().Validate().ok());
+}
+
 }  // namespace
 }  // namespace mer::nn

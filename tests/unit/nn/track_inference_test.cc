@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "common/core/emotion.h"
 #include "common/nn/model_bundle.h"
+#include "common/nn/va_calibration.h"
 #include "tests/util/test_util.h"
 
 namespace mer::nn {
@@ -91,6 +93,21 @@ TEST_F(TrackInferenceTest, TracksBatchedTogetherGetTheirOwnNumbers) {
   for (size_t i = 0; i < lengths.size(); ++i) {
     SCOPED_TRACE("track " + std::to_string(i));
     ExpectIdentical(alone[i], together[i]);
+  }
+}
+
+TEST_F(TrackInferenceTest, AVaModelsMoodIsTheQuadrantOfItsVaPoint) {
+  ASSERT_EQ(predictor_->manifest().config.quadrant_head, "va");
+  TrackInference inference(&*predictor_, plan_);
+  for (unsigned seed = 0; seed < 20; ++seed) {
+    const std::vector<float> mel = Mel(40 + 10 * seed, seed);
+    ASSERT_OK_AND_ASSIGN(TrackPrediction p,
+                         inference.PredictMel(mel.data(), 16, 40 + 10 * seed));
+    EXPECT_EQ(p.quadrant,
+              static_cast<int>(core::QuadrantOf(p.valence, p.arousal)));
+    const std::array<float, 4> want =
+        QuadrantProbs(p.valence, p.arousal, predictor_->manifest().calibration);
+    EXPECT_EQ(p.quadrant_probs, std::vector<float>(want.begin(), want.end()));
   }
 }
 
