@@ -47,48 +47,10 @@ int NumFrames(size_t n_samples, const FrontEndParams& p) {
 }
 
 LogMelExtractor::LogMelExtractor(const FrontEndParams& params)
-    : params_(params), fft_(params.n_fft) {
-  MER_CHECK_MSG(params_.Validate().ok(), params_.Validate().ToString().c_str());
-  const int n_fft = params_.n_fft;
-  const int win = params_.EffectiveWinLength();
-  // torch.stft: a shorter window sits in the middle of the frame.
-  win_begin_ = (n_fft - win) / 2;
-  win_end_ = win_begin_ + win;
-  window_.assign(n_fft, 0.0);
-  for (int i = 0; i < win; ++i) {
-    // Periodic Hann (torch.hann_window(periodic=True), scipy sym=False).
-    window_[win_begin_ + i] =
-        0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * i / win);
-  }
+    : params_(params), stft_(params) {
   filterbank_ = SparseFilterbank::FromDense(MelFilterbankF64(params_),
                                             params_.n_mels, params_.NumFreqs());
   block_.assign(static_cast<size_t>(params_.NumFreqs()) * kBlock, 0.0);
-}
-
-void LogMelExtractor::LoadFrame(std::span<const float> x, long t,
-                                bool reflect) {
-  const long n = static_cast<long>(x.size());
-  const long start = t * params_.hop_length -
-                     (params_.center ? params_.n_fft / 2 : 0) + win_begin_;
-  const long len = win_end_ - win_begin_;
-  double* in = fft_.input() + win_begin_;
-  const double* w = window_.data() + win_begin_;
-  if (start >= 0 && start + len <= n) {
-    const float* src = x.data() + start;
-    for (long i = 0; i < len; ++i) in[i] = static_cast<double>(src[i]) * w[i];
-    return;
-  }
-  for (long i = 0; i < len; ++i) {
-    long j = start + i;
-    double v = 0.0;
-    if (j >= 0 && j < n) {
-      v = x[j];
-    } else if (reflect) {  // mirror about the end samples, not repeating them
-      j = j < 0 ? -j : 2 * (n - 1) - j;
-      v = x[j];
-    }
-    in[i] = v * w[i];
-  }
 }
 
 Spectrogram LogMelExtractor::ComputePower(std::span<const float> samples) {
@@ -97,17 +59,11 @@ Spectrogram LogMelExtractor::ComputePower(std::span<const float> samples) {
   out.n_frames = NumFrames(samples.size(), params_);
   out.data.assign(static_cast<size_t>(out.n_mels) * out.n_frames, 0.0f);
   const int n_freqs = params_.NumFreqs();
-  // Reflection needs n > n_fft / 2 (torch.stft's rule); else zeros.
-  const bool reflect = params_.center &&
-                       params_.pad_mode == PadMode::kReflect &&
-                       samples.size() > static_cast<size_t>(params_.n_fft / 2);
   const int n_frames = out.n_frames;
   for (int t0 = 0; t0 < n_frames; t0 += kBlock) {
     const int nb = std::min(kBlock, n_frames - t0);
     for (int b = 0; b < nb; ++b) {
-      LoadFrame(samples, t0 + b, reflect);
-      fft_.Execute();
-      const double* spec = fft_.output();
+      const double* spec = stft_.Transform(samples, t0 + b);
       double* dst = block_.data() + b;
       for (int k = 0; k < n_freqs; ++k) {
         const double re = spec[2 * k], im = spec[2 * k + 1];

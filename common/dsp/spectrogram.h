@@ -16,7 +16,7 @@
 #include "common/core/check.h"
 #include "common/dsp/front_end_params.h"
 #include "common/dsp/mel.h"
-#include "common/dsp/real_fft.h"
+#include "common/dsp/stft.h"
 
 namespace mer::dsp {
 
@@ -40,11 +40,10 @@ int NumFrames(size_t n_samples, const FrontEndParams& p);
 
 // Computes mel spectrograms with one set of parameters.
 //
-// Frames: frame t covers samples [t*hop - n_fft/2, t*hop + n_fft/2) when
-// center is set (padded at both ends per pad_mode), else [t*hop, t*hop+n_fft).
-// Reflect padding needs more than n_fft / 2 samples (torch.stft refuses
-// shorter input); shorter input is padded with zeros instead, so any length,
-// including 0, gives a spectrogram. Samples must be finite.
+// Frames: those of Stft (stft.h): frame t covers samples [t*hop - n_fft/2,
+// t*hop + n_fft/2) when center is set (padded at both ends per pad_mode),
+// else [t*hop, t*hop+n_fft). Any length, including 0, gives a spectrogram.
+// Samples must be finite.
 //
 // Resources: one FFTW plan per n_fft for the whole process (shared, made once
 // under FftwPlannerMutex), plus this object's aligned buffers and filterbank.
@@ -72,15 +71,9 @@ class LogMelExtractor {
   // [n_freqs][kBlock], so the mel projection runs over contiguous frames.
   static constexpr int kBlock = 16;
 
-  // Windows frame `t` of `x` into fft_.input().
-  void LoadFrame(std::span<const float> x, long t, bool reflect);
-
   FrontEndParams params_;
-  int win_begin_ = 0;  // nonzero window taps: [win_begin_, win_end_)
-  int win_end_ = 0;
-  std::vector<double> window_;  // [n_fft], periodic Hann centred
   SparseFilterbank filterbank_;
-  RealFft fft_;
+  Stft stft_;
   std::vector<double> block_;  // [n_freqs][kBlock] power spectra
 };
 
