@@ -13,7 +13,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libtorch-dev libopenblas0
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg
-  libfftw3-dev
+  libfftw3-dev libqm-dsp-dev
   librocksdb-dev
   libboost-program-options-dev
   libgtest-dev googletest
