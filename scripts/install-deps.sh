@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --peers    also the Python peers used by benchmarks
 #                                      and golden-file scripts (torch, torchaudio)
-#   scripts/install-deps.sh --music    also Debian's wesnoth music (demo catalogue)
+#   scripts/install-deps.sh --music    also Debian's wesnoth music (demo catalogue,
+#                                      the descriptors' band-robustness test)
 set -euo pipefail
 
 packages=(
@@ -25,7 +26,7 @@ for arg in "$@"; do
   case "$arg" in
     --peers) packages+=(python3-torch python3-torchaudio python3-sklearn) ;;
     --music) packages+=(wesnoth-1.16-music) ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
