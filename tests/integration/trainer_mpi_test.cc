@@ -183,6 +183,12 @@ TEST_F(TrainerTest, BundleRoundTripsThroughEvalAndRefusesAnotherFrontEnd) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->json["tracks"].get<int>(), 32);
   EXPECT_TRUE(report->json.contains("macro_f1"));
+  // The confidence's calibration error is reported, and no track's V-A
+  // point lies outside its mood (the default "va" head).
+  ASSERT_TRUE(report->json["ece"].is_number()) << report->json.dump();
+  EXPECT_GE(report->json["ece"].get<double>(), 0.0);
+  EXPECT_LE(report->json["ece"].get<double>(), 1.0);
+  EXPECT_EQ(report->json["va_mood_contradictions"].get<int>(), 0);
   EXPECT_GE(report->json["accuracy"].get<double>() * 32,
             correct);  // val subset correct too
 

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/core/atomic_file.h"
+#include "common/core/emotion.h"
 #include "common/nn/metrics.h"
 #include "common/nn/va_calibration.h"
 #include "worker/train/metrics_json.h"
@@ -57,6 +58,7 @@ struct EvalSamples {
   std::vector<int> truth, pred;
   std::vector<double> confidence;  // of labelled tracks' predictions
   std::vector<int> correct;
+  int64_t contradictions = 0;  // V-A point outside the predicted quadrant
   std::vector<double> tv, ta, pv, pa;  // V-A truth and prediction
   std::vector<int> tag_truth;
   std::vector<double> tag_scores;
@@ -75,6 +77,8 @@ core::Result<EvalSamples> PredictAll(TrackPredictor& predictor,
         predictor.PredictMel(t.mel, data.n_mels(), t.n_frames));
     s.truth.push_back(t.quadrant);
     s.pred.push_back(p.quadrant);
+    s.contradictions += static_cast<int>(core::QuadrantOf(
+                            p.valence, p.arousal)) != p.quadrant;
     if (t.quadrant >= 0) {
       s.confidence.push_back(p.quadrant_probs[p.quadrant]);
       s.correct.push_back(p.quadrant == t.quadrant);
@@ -131,6 +135,25 @@ void AddVa(const EvalSamples& e, EvalReport* report) {
   report->text += fmt::format("arousal: RMSE {:.4f}  R2 {:.4f}  r {:.4f}\n",
                               nn::Rmse(e.ta, e.pa), nn::RSquared(e.ta, e.pa),
                               nn::PearsonR(e.ta, e.pa));
+}
+
+// Expected calibration error of the mood's probability, the bundle's
+// calibration, and how many tracks' V-A point lies outside their mood.
+void AddConfidence(const EvalSamples& e, const nn::BundleManifest& manifest,
+                   EvalReport* report) {
+  nlohmann::json& j = report->json;
+  const double ece = nn::ExpectedCalibrationError(e.confidence, e.correct);
+  j["ece"] = std::isnan(ece) ? nlohmann::json(nullptr) : nlohmann::json(ece);
+  j["va_mood_contradictions"] = e.contradictions;
+  const bool calibrated = manifest.config.quadrant_head == "va" &&
+                          manifest.calibration.fitted;
+  if (calibrated) j["calibration"] = manifest.calibration.ToJson();
+  report->text += fmt::format(
+      "\nconfidence: expected calibration error {:.4f} (10 bins, {} labelled "
+      "tracks, {}); V-A point outside the mood: {} tracks\n",
+      ece, e.confidence.size(),
+      calibrated ? "calibrated by the bundle" : "uncalibrated",
+      e.contradictions);
 }
 
 void AddTags(const EvalSamples& e, const TagMatch& tags, bool data_has_tags,
@@ -207,6 +230,7 @@ core::Result<EvalReport> RunEval(const EvalOptions& options,
                   options.data, data.tracks().size(), data.failures().size()) +
       ClassificationText(r, manifest.label_names);
   AddVa(e, &report);
+  AddConfidence(e, manifest, &report);
   if (!data.lexicon().is_null()) j["lexicon"] = data.lexicon();
   AddTags(e, tags, data.has_tags(), &report);
   if (!options.predictions_csv.empty() && comm.rank() == 0) {
