@@ -10,7 +10,8 @@
 #                                            scripts/bench/quality-4q.sh uses them)
 #
 # Environment: FOLDS (default 5), EPOCHS (default 10), THREADS (default 2),
-# WORK (scratch folder for shards and reports, default /tmp/mer-train-4q).
+# WORK (scratch folder for shards and reports, default /tmp/mer-train-4q),
+# LEXICON (affective norms, default DATA_DIR/../lexicon/Ratings_Warriner_et_al.csv).
 set -euo pipefail
 epochs=${EPOCHS:-10}
 # The shipped settings (chosen by artist-grouped CV: models/README.md).
@@ -33,9 +34,16 @@ mkdir -p "$work" "$here/models"
 [ -x "$mer" ] || { echo "train-4q: build mer first ($mer not found)" >&2; exit 1; }
 [ -f "$data/labels.csv" ] || { echo "train-4q: $data/labels.csv not found" >&2; exit 1; }
 
-# 1. Log-mel shards (default preset: 16 kHz, 96 mels, 4.096 s windows).
-if [ ! -f "$work/shards/dataset.json" ]; then
-  "$mer" extract --data "$data/labels.csv" --out "$work/shards" --no-progress
+lexicon=${LEXICON:-$data/../lexicon/Ratings_Warriner_et_al.csv}
+[ -f "$lexicon" ] || { echo "train-4q: lexicon $lexicon not found (set LEXICON)" >&2; exit 1; }
+
+# 1. Log-mel shards (default preset: 16 kHz, 96 mels, 4.096 s windows), with
+#    continuous V-A targets from the clips' AllMusic mood words and the
+#    Warriner et al. (2013) norms.
+if [ ! -f "$work/shards/dataset.json" ] || ! grep -q '"lexicon"' "$work/shards/dataset.json"; then
+  rm -rf "$work/shards"
+  "$mer" extract --data "$data/labels.csv" --lexicon "$lexicon" \
+    --out "$work/shards" --no-progress
 fi
 
 # 2. Cross-validation of the settings, then the final model on all clips

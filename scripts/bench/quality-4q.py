@@ -1,9 +1,33 @@
 #!/usr/bin/env python3
-"""Classic peer on mer's folds: per-clip log-mel and MFCC statistics (mean,
-std, mean absolute delta) + RBF SVM (scikit-learn), artist-grouped folds read
-from mer's folds.csv; prints its per-fold macro-F1 next to mer's CV rows
-(report.json of `mer train --folds`) with paired t-tests."""
-import argparse, glob, json, math, os, struct
+"""Repeated artist-grouped CV on 4q-dev: mer's rows against two classic peers
+on the very same folds.
+
+Peers (scikit-learn RBF SVMs, standardised inputs, C=10):
+  * log-mel/MFCC statistics: every band's mean, spread and mean |delta| of the
+    log-mel in mer's shards and of its first 20 MFCCs;
+  * descriptor statistics: the track statistics of `mer features
+    --descriptors` (chroma, key and mode, tonal centroid, harmonic change,
+    dissonance, onsets, tempo, pulse clarity, loudness, spectral shape and
+    contrast, MFCCs, ZCR), computed once per clip and cached.
+
+For every seed the script reads the folds mer used (folds.csv) and mer's
+per-fold figures (report.json of `mer train --folds`), fits the peers on
+each training side and scores them on the test side, then prints mean +-
+spread over all folds x seeds of macro-F1, paired differences and t against
+each peer, valence and arousal Pearson r (mer, lexicon targets) and the
+cross-fitted expected calibration error (mer), with the issue's targets.
+"""
+import argparse
+import concurrent.futures as cf
+import csv
+import glob
+import hashlib
+import json
+import math
+import os
+import struct
+import subprocess
+import tempfile
 
 import numpy as np
 from scipy.fft import dct
@@ -14,6 +38,7 @@ from sklearn.svm import SVC
 
 
 def read_shards(folder):
+    """track_id -> (log-mel [n_mels, n_frames], path)."""
     tracks = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.mershard"))):
         with open(path, "rb") as f:
@@ -23,65 +48,164 @@ def read_shards(folder):
             idx_off, idx_bytes = struct.unpack("<QQ", head[32:48])
             f.seek(idx_off)
             index = json.loads(f.read(idx_bytes))
-        data = np.memmap(path, dtype="<f4", mode="r", offset=data_off)
+        data = np.memmap(path, dtype="<f4", mode="r", offset=data_off,
+                         shape=((idx_off - data_off) // 4,))
         for t in index["tracks"]:
             n = t["n_frames"]
-            mel = np.asarray(data[t["offset"]: t["offset"] + n_mels * n]).reshape(n_mels, n)
-            tracks[t["track_id"]] = mel
+            mel = np.asarray(data[t["offset"]: t["offset"] + n_mels * n])
+            tracks[t["track_id"]] = (mel.reshape(n_mels, n), t["path"])
     return tracks
 
 
-def features(mel):
+def logmel_stats(mel):
     mfcc = dct(mel, type=2, axis=0, norm="ortho")[:20]
     out = []
     for m in (mel, mfcc):
-        d = np.abs(np.diff(m, axis=1)).mean(axis=1) if m.shape[1] > 1 else np.zeros(m.shape[0])
+        d = (np.abs(np.diff(m, axis=1)).mean(axis=1) if m.shape[1] > 1
+             else np.zeros(m.shape[0]))
         out += [m.mean(axis=1), m.std(axis=1), d]
     return np.concatenate(out)
 
 
+def descriptor_stats(mer, paths, cache, jobs):
+    """path -> track-statistics vector of `mer features --descriptors`."""
+    have = json.load(open(cache)) if os.path.exists(cache) else {}
+    todo = [p for p in paths if p not in have]
+    if todo:
+        print(f"quality-4q: descriptors of {len(todo)} clips "
+              f"({jobs} at a time)...", flush=True)
+    tmp = tempfile.mkdtemp(prefix="mer-quality-desc-")
+
+    def one(i_path):
+        i, path = i_path
+        out = os.path.join(tmp, f"{i}.npy")
+        r = subprocess.run([mer, "features", path, "--out", out,
+                            "--descriptors", "--json"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{path}: {r.stderr.strip()}")
+        j = json.loads(r.stdout)
+        os.remove(out)
+        return path, j["statistics"]["values"], j["statistics"]["names"]
+
+    names = None
+    with cf.ThreadPoolExecutor(jobs) as ex:
+        for path, values, names in ex.map(one, enumerate(todo)):
+            have[path] = values
+    if todo:
+        with open(cache, "w") as f:
+            json.dump(have, f)
+    return {p: np.asarray(have[p], dtype=np.float64) for p in paths}
+
+
+def svm_fold_f1(X, y, fold):
+    f1 = []
+    for f in range(fold.max() + 1):
+        clf = make_pipeline(StandardScaler(), SVC(C=10, gamma="scale"))
+        clf.fit(X[fold != f], y[fold != f])
+        f1.append(f1_score(y[fold == f], clf.predict(X[fold == f]),
+                           average="macro"))
+    return f1
+
+
 def paired_t(a, b):
     d = np.asarray(a) - np.asarray(b)
-    n = len(d)
     sd = d.std(ddof=1)
     if sd == 0:
-        return float("inf") if d.mean() else 0.0, n - 1
-    return d.mean() / (sd / math.sqrt(n)), n - 1
+        return (float("inf") if d.mean() else 0.0), len(d) - 1
+    return d.mean() / (sd / math.sqrt(len(d))), len(d) - 1
+
+
+def fmt(v):
+    return f"{np.mean(v):.3f} +- {np.std(v, ddof=1):.3f}" if len(v) > 1 else (
+        f"{v[0]:.3f}" if v else "-")
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shards", required=True)
-    ap.add_argument("--folds-csv", required=True)
-    ap.add_argument("--report", action="append", default=[])
+    ap.add_argument("--run", action="append", required=True,
+                    help="a `mer train --folds` metrics dir (one per "
+                    "seed); LABEL=DIR names a variant's rows apart")
+    ap.add_argument("--mer", required=True, help="the mer binary")
+    ap.add_argument("--cache", required=True,
+                    help="JSON cache of the descriptor statistics")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--json", help="also write the table as JSON here")
     a = ap.parse_args()
-    mels = read_shards(a.shards)
-    import csv
-    rows = list(csv.DictReader(open(a.folds_csv)))
-    X = np.stack([features(mels[r["track_id"]]) for r in rows])
-    y = np.array([int(r["quadrant"]) for r in rows])
-    fold = np.array([int(r["fold"]) for r in rows])
-    k = fold.max() + 1
-    peer = []
-    for f in range(k):
-        clf = make_pipeline(StandardScaler(), SVC(C=10, gamma="scale"))
-        clf.fit(X[fold != f], y[fold != f])
-        peer.append(f1_score(y[fold == f], clf.predict(X[fold == f]), average="macro"))
-    table = [("svm peer (log-mel/MFCC stats)", peer)]
-    for path in a.report:
-        rep = json.load(open(path))
+    shards = read_shards(a.shards)
+    ids = sorted(shards)
+    desc = descriptor_stats(a.mer, [shards[i][1] for i in ids], a.cache,
+                            a.jobs)
+    X = {"log-mel": {i: logmel_stats(shards[i][0]) for i in ids},
+         "descriptors": {i: desc[shards[i][1]] for i in ids}}
+    # name -> {"f1": {fold key: F1}, "valence_r": [...], ...}; a fold key
+    # is (digest of the fold assignment, fold), so rows pair on equal folds
+    # and the peers are fitted once per assignment.
+    rows = {}
+    assignments = set()
+    for run in a.run:
+        label = ""
+        if "=" in run:  # LABEL=DIR: a variant's rows, named apart
+            label, run = run.split("=", 1)
+            label = f" [{label}]"
+        text = open(os.path.join(run, "folds.csv")).read()
+        digest = hashlib.sha1(text.encode()).hexdigest()[:12]
+        folds = list(csv.DictReader(text.splitlines()))
+        tid = [r["track_id"] for r in folds]
+        y = np.array([int(r["quadrant"]) for r in folds])
+        fold = np.array([int(r["fold"]) for r in folds])
+        if digest not in assignments:
+            assignments.add(digest)
+            for peer, feats in X.items():
+                Xp = np.stack([feats[t] for t in tid])
+                r = rows.setdefault(f"svm peer ({peer} stats)", {"f1": {}})
+                for f, v in enumerate(svm_fold_f1(Xp, y, fold)):
+                    r["f1"][(digest, f)] = v
+        rep = json.load(open(os.path.join(run, "report.json")))
         for row in rep["cv"]["rows"]:
-            name = row["arch"] + (" (shipped settings)" if "best" in path else "")
-            table.append((name, [f["macro_f1"] for f in row["folds"]]))
-    print(f"{k}-fold artist-grouped CV on 4q-dev, macro-F1 per fold, same folds for every row")
-    print("| model                          | macro-F1 mean +- std | vs peer (paired t)   |")
-    print("|--------------------------------|----------------------|----------------------|")
-    for name, v in table:
-        cmp = ""
-        if name != table[0][0] and len(v) == len(peer):
-            t, dof = paired_t(v, peer)
-            cmp = f"{np.mean(v) - np.mean(peer):+.3f}, t={t:.2f} (dof {dof})"
-        print(f"| {name:<30} | {np.mean(v):.3f} +- {np.std(v, ddof=1):.3f}       | {cmp:<20} |")
+            r = rows.setdefault(f"mer {row['arch']}{label}", {
+                "f1": {}, "valence_r": [], "arousal_r": [], "ece": []})
+            for f in row["folds"]:
+                r["f1"][(digest, f["fold"])] = f["macro_f1"]
+                for axis in ("valence", "arousal"):
+                    if axis in f and f[axis].get("pearson") is not None:
+                        r[f"{axis}_r"].append(f[axis]["pearson"])
+            if "calibration" in row:
+                r["ece"].append(row["calibration"]["ece"])
+    peers = [n for n in rows if n.startswith("svm peer")]
+    print(f"artist-grouped CV on 4q-dev: {len(assignments)} fold "
+          f"assignment(s) (seeds); every row is paired with the peers on "
+          f"the folds it ran; mean +- spread over its folds")
+    print("| model                          | folds | macro-F1        | "
+          "vs log-mel SVM      | vs descriptor SVM   | valence r       "
+          "| arousal r       | ECE             |")
+    print("|" + "|".join(["-" * 32, "-" * 7, "-" * 17] + ["-" * 21] * 2 +
+                         ["-" * 17] * 3) + "|")
+    out = {}
+    for name, r in rows.items():
+        keys = sorted(r["f1"])
+        f1 = [r["f1"][k] for k in keys]
+        cmp = []
+        for peer in peers:
+            if name in peers:
+                cmp.append("")
+                continue
+            other = [rows[peer]["f1"][k] for k in keys]
+            t, dof = paired_t(f1, other)
+            cmp.append(f"{np.mean(f1) - np.mean(other):+.3f} (t={t:.2f})")
+        print(f"| {name:<30} | {len(f1):>5} | {fmt(f1):<15} | {cmp[0]:<19} | "
+              f"{cmp[1]:<19} | {fmt(r.get('valence_r', [])):<15} | "
+              f"{fmt(r.get('arousal_r', [])):<15} | "
+              f"{fmt(r.get('ece', [])):<15} |")
+        out[name] = {k: ([float(x) for x in v] if isinstance(v, list) else
+                         {f"{d}/{f}": float(x) for (d, f), x in v.items()})
+                     for k, v in r.items()}
+    print("targets: macro-F1 >= log-mel SVM + 0.06 and >= descriptor SVM "
+          "+ 0.02; valence r >= 0.70, arousal r >= 0.85; ECE <= 0.05")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
 
 
 if __name__ == "__main__":
