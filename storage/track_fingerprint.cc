@@ -1,6 +1,8 @@
 #include "storage/track_fingerprint.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -28,13 +30,22 @@ core::Status ErrnoStatus(const std::string& path, int err) {
 }  // namespace
 
 core::Result<Fingerprint> FingerprintFile(const std::string& path) {
-  FilePtr file(std::fopen(path.c_str(), "rb"));
-  if (!file) return ErrnoStatus(path, errno);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+  // writer forever; a FIFO, socket or device is refused below, unread.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(path, errno);
+  FilePtr file(::fdopen(fd, "rb"));
+  if (!file) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoStatus(path, err);
+  }
   // fstat on the open file: size and mtime describe the bytes we hash.
   struct stat st {};
-  if (::fstat(::fileno(file.get()), &st) != 0) return ErrnoStatus(path, errno);
+  if (::fstat(fd, &st) != 0) return ErrnoStatus(path, errno);
   if (!S_ISREG(st.st_mode)) {
-    return core::Status::InvalidArgument(path, "not a regular file");
+    return core::Status::InvalidArgument(
+        path, "not a regular file (a FIFO, socket or device): not read");
   }
   Fingerprint fp;
   fp.size = static_cast<uint64_t>(st.st_size);

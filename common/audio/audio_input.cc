@@ -29,7 +29,11 @@ Status CheckPath(const std::string& path) {
   if (S_ISDIR(st.st_mode)) {
     return Status::InvalidArgument(path, "is a directory, not an audio file");
   }
-  if (S_ISREG(st.st_mode) && st.st_size == 0) {
+  if (!S_ISREG(st.st_mode)) {  // opening a FIFO would wait for a writer
+    return Status::InvalidArgument(
+        path, "not a regular file (a FIFO, socket or device): not opened");
+  }
+  if (st.st_size == 0) {
     return Status::Corruption(path, "empty file (0 bytes)");
   }
   return Status::Ok();

@@ -85,6 +85,12 @@ TEST_F(ErrorsTest, DirectoryIsInvalidArgument) {
   ExpectFailure(path, Status::Code::kInvalidArgument, "directory");
 }
 
+TEST_F(ErrorsTest, FifoIsRefusedWithoutBlocking) {
+  const std::string path = dir_.File("x.mp3");
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  ExpectFailure(path, Status::Code::kInvalidArgument, "not a regular file");
+}
+
 TEST_F(ErrorsTest, EmptyFileIsCorruption) {
   const std::string path = dir_.File("empty.mp3");
   testing::WriteBytes(path, "");

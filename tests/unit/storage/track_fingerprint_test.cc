@@ -1,6 +1,7 @@
 #include "storage/track_fingerprint.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -50,6 +51,20 @@ TEST(TrackFingerprintTest, ErrorsNameThePath) {
   EXPECT_NE(missing.status().message().find("missing.mp3"), std::string::npos);
   auto directory = FingerprintFile(dir.path());
   EXPECT_TRUE(directory.status().IsInvalidArgument());
+}
+
+// A FIFO named like audio is refused at once, never waited on: a blocking
+// open() would hang the job until a writer came (none ever does).
+TEST(TrackFingerprintTest, FifoIsRefusedWithoutBlocking) {
+  testing::TempDir dir;
+  const std::string path = dir.File("x.mp3");
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto fifo = FingerprintFile(path);
+  ASSERT_FALSE(fifo.ok());
+  EXPECT_TRUE(fifo.status().IsInvalidArgument()) << fifo.status().ToString();
+  EXPECT_NE(fifo.status().message().find("not a regular file"),
+            std::string::npos)
+      << fifo.status().ToString();
 }
 
 }  // namespace
