@@ -1,5 +1,8 @@
 #include "coordinator/catalogue_source.h"
 
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <system_error>
@@ -36,8 +39,9 @@ core::Result<std::unique_ptr<CatalogueSource>> CatalogueSource::Open(
   src->id_column_ = src->manifest_->Column("track_id");
   if (src->path_column_ < 0) {
     return core::Status::InvalidArgument(
-        catalogue, "a manifest needs a 'path' column (and optionally "
-                   "'track_id')");
+        catalogue,
+        "a manifest needs a 'path' column (and optionally "
+        "'track_id')");
   }
   src->root_ = fs::path(catalogue).parent_path();
   return src;
@@ -46,6 +50,12 @@ core::Result<std::unique_ptr<CatalogueSource>> CatalogueSource::Open(
 std::optional<WorkItem> CatalogueSource::Next() {
   if (!status_.ok()) return std::nullopt;
   return manifest_ ? NextFromManifest() : NextFromDirectory();
+}
+
+bool CatalogueSource::FirstVisit(const fs::path& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return true;  // the walk reports it
+  return visited_dirs_.insert({st.st_dev, st.st_ino}).second;
 }
 
 std::optional<WorkItem> CatalogueSource::NextFromDirectory() {
@@ -58,20 +68,30 @@ std::optional<WorkItem> CatalogueSource::NextFromDirectory() {
       status_ = core::Status::IOError(root_.string(), ec.message());
       return std::nullopt;
     }
+    FirstVisit(root_);
   } else if (walk_ != fs::recursive_directory_iterator()) {
     walk_.increment(ec);
   }
   for (; walk_ != fs::recursive_directory_iterator(); walk_.increment(ec)) {
     if (ec) {
-      status_ = core::Status::IOError(root_.string(),
-                                      "scan failed: " + ec.message());
+      status_ =
+          core::Status::IOError(root_.string(), "scan failed: " + ec.message());
       return std::nullopt;
     }
     const fs::directory_entry& e = *walk_;
     std::error_code type_ec;
     // Regular files (and links to them) only; a dangling link or a broken
     // file still becomes a track, so that it is reported as a failure.
-    if (e.is_directory(type_ec)) continue;
+    if (e.is_directory(type_ec)) {
+      // A folder reached again (a symlink loop, a second link to it) is
+      // not entered again: each folder is scanned once.
+      if (!FirstVisit(e.path())) {
+        spdlog::info("{}: already scanned through another path; skipped",
+                     e.path().string());
+        walk_.disable_recursion_pending();
+      }
+      continue;
+    }
     if (!IsAudioPath(e.path())) continue;
     WorkItem item;
     item.path = e.path().string();
@@ -80,8 +100,8 @@ std::optional<WorkItem> CatalogueSource::NextFromDirectory() {
     return item;
   }
   if (ec) {
-    status_ = core::Status::IOError(root_.string(),
-                                    "scan failed: " + ec.message());
+    status_ =
+        core::Status::IOError(root_.string(), "scan failed: " + ec.message());
   }
   return std::nullopt;
 }

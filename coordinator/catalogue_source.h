@@ -4,7 +4,9 @@
 //   * a directory is walked recursively (std::filesystem's
 //     recursive_directory_iterator, advanced one entry per Next()); files
 //     whose extension is an audio one (kAudioExtensions, case-insensitive)
-//     are tracks, with the path relative to the root as track id;
+//     are tracks, with the path relative to the root as track id; a folder
+//     is entered once (by device and inode), so a symlink loop or a second
+//     link to a folder adds nothing;
 //   * a manifest (CSV, or TSV by its .tsv name) is read one record at a time
 //     (core::CsvReader); column `path` is required, `track_id` optional (the
 //     path, relative to the manifest's folder when it is relative, otherwise
@@ -25,8 +27,10 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/core/csv.h"
 #include "common/core/result.h"
@@ -36,8 +40,8 @@ namespace mer::coordinator {
 
 // Lower-case extensions (with the dot) taken as audio in a directory scan.
 inline constexpr std::string_view kAudioExtensions[] = {
-    ".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".m4a", ".aac",
-    ".wma", ".aif", ".aiff", ".mp4", ".webm", ".mka", ".ape", ".wv"};
+    ".mp3", ".ogg", ".oga",  ".opus", ".flac", ".wav", ".m4a", ".aac",
+    ".wma", ".aif", ".aiff", ".mp4",  ".webm", ".mka", ".ape", ".wv"};
 
 // True when `path` ends in one of kAudioExtensions (any case).
 bool IsAudioPath(const std::filesystem::path& path);
@@ -63,11 +67,16 @@ class CatalogueSource : public WorkSource {
   CatalogueSource() = default;
   std::optional<WorkItem> NextFromDirectory();
   std::optional<WorkItem> NextFromManifest();
+  // False when the folder (by device and inode) was entered before.
+  bool FirstVisit(const std::filesystem::path& dir);
 
   std::filesystem::path root_;
   // Directory mode.
   std::filesystem::recursive_directory_iterator walk_;
   bool walk_started_ = false;
+  // (device, inode) of every folder entered: grows with the folders, not
+  // the tracks.
+  std::set<std::pair<uint64_t, uint64_t>> visited_dirs_;
   // Manifest mode.
   std::unique_ptr<core::CsvReader> manifest_;
   int path_column_ = -1;

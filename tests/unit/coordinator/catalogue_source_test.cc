@@ -49,6 +49,22 @@ TEST_F(CatalogueTest, DirectoryScanTakesAudioByExtensionWithRelativeIds) {
   EXPECT_FALSE((*s)->Next().has_value());  // stays exhausted
 }
 
+// A link back to a parent folder and a second link to a folder add
+// nothing: every folder is scanned once, so every track comes once.
+TEST_F(CatalogueTest, SymlinkLoopsAndSecondLinksScanEachFolderOnce) {
+  Touch("cat/one.mp3");
+  Touch("cat/a/two.mp3");
+  Touch("cat/a/b/three.mp3");
+  fs::create_directory_symlink("..", dir_ / "cat" / "a" / "b" / "loop");
+  fs::create_directory_symlink(dir_ / "cat" / "a", dir_ / "cat" / "again");
+  auto s = CatalogueSource::Open((dir_ / "cat").string());
+  ASSERT_TRUE(s.ok());
+  const std::set<std::string> ids = Ids(**s);
+  EXPECT_EQ((*s)->count(), 3u) << ::testing::PrintToString(ids);
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_TRUE(ids.count("one.mp3")) << ::testing::PrintToString(ids);
+}
+
 TEST_F(CatalogueTest, ManifestUsesTrackIdElseThePath) {
   std::ofstream(dir_ / "m.csv") << "path,track_id\n"
                                    "cat/one.mp3,id-1\n"
