@@ -138,7 +138,7 @@ def main():
     desc = descriptor_stats(a.mer, [shards[i][1] for i in ids], a.cache,
                             a.jobs)
     X = {"log-mel": {i: logmel_stats(shards[i][0]) for i in ids},
-         "descriptors": {i: desc[shards[i][1]] for i in ids}}
+         "descriptor": {i: desc[shards[i][1]] for i in ids}}
     # name -> {"f1": {fold key: F1}, "valence_r": [...], ...}; a fold key
     # is (digest of the fold assignment, fold), so rows pair on equal folds
     # and the peers are fitted once per assignment.
