@@ -169,6 +169,15 @@ core::Result<std::unique_ptr<EmotionIndex>> EmotionIndex::Open(
   for (size_t i = 0; i < handles.size() && i < kNumCfs; ++i) {
     rep->cf[i] = CfHandle(handles[i], CfHandleDeleter{raw});
   }
+  if (!s.ok() && rep->mode == Rep::Mode::kPrimary && s.IsIOError() &&
+      s.ToString().find("lock") != std::string::npos) {
+    // RocksDB's "While lock file: DIR/LOCK: Resource temporarily
+    // unavailable": another writer holds the index.
+    return core::Status::IOError(
+        "index " + dir,
+        "in use by another writer (another mer index job?): its LOCK is "
+        "held; wait for that job or pick another --index");
+  }
   if (!s.ok()) return FromRocks(s, "open index " + dir);
   if (handles.size() != kNumCfs) {
     return core::Status::Internal("open index " + dir, "column family count");

@@ -297,6 +297,20 @@ TEST(EmotionIndexTest, ReadOnlyOpenSeesDataAndRefusesWrites) {
   EXPECT_TRUE(missing.status().IsNotFound()) << missing.status().ToString();
 }
 
+// A second writer on one index is a one-line error that says what holds
+// it, not RocksDB's raw lock-file message.
+TEST(EmotionIndexTest, SecondWriterIsRefusedWithAClearMessage) {
+  TempDir dir;
+  auto first = OpenOrDie(dir.File("db"));
+  ASSERT_NE(first, nullptr);
+  auto second = EmotionIndex::Open(dir.File("db"), OpenOptions{});
+  ASSERT_FALSE(second.ok());
+  const std::string m = second.status().ToString();
+  EXPECT_TRUE(second.status().IsIOError()) << m;
+  EXPECT_NE(m.find("in use by another writer"), std::string::npos) << m;
+  EXPECT_NE(m.find(dir.File("db")), std::string::npos) << m;
+}
+
 TEST(EmotionIndexTest, SecondarySeesWritesAfterCatchUp) {
   TempDir dir;
   auto primary = OpenOrDie(dir.File("db"));
