@@ -11,6 +11,22 @@
 namespace mer::core {
 namespace {
 
+// The mean of some ratings (nullopt for none), summed in double.
+struct MeanRating {
+  double valence = 0, arousal = 0;
+  int n = 0;
+  void Add(const WordRating& r) {
+    valence += r.valence;
+    arousal += r.arousal;
+    ++n;
+  }
+  std::optional<WordRating> Get() const {
+    if (n == 0) return std::nullopt;
+    return WordRating{static_cast<float>(valence / n),
+                      static_cast<float>(arousal / n)};
+  }
+};
+
 std::string Normalise(std::string_view word) {
   size_t b = 0, e = word.size();
   while (b < e && std::isspace(static_cast<unsigned char>(word[b]))) ++b;
@@ -76,38 +92,28 @@ std::optional<WordRating> Lexicon::Find(std::string_view word) const {
   const std::string key = Normalise(word);
   if (auto it = words_.find(key); it != words_.end()) return it->second;
   if (key.find('/') == std::string::npos) return std::nullopt;
-  double v = 0, a = 0;
-  int n = 0;
+  MeanRating mean;
   for (size_t b = 0; b <= key.size();) {
     size_t e = key.find('/', b);
     if (e == std::string::npos) e = key.size();
     if (auto it = words_.find(Normalise(key.substr(b, e - b)));
         it != words_.end()) {
-      v += it->second.valence;
-      a += it->second.arousal;
-      ++n;
+      mean.Add(it->second);
     }
     b = e + 1;
   }
-  if (n == 0) return std::nullopt;
-  return WordRating{static_cast<float>(v / n), static_cast<float>(a / n)};
+  return mean.Get();
 }
 
 std::optional<WordRating> MoodVa(const Lexicon& lexicon,
                                  const std::vector<std::string>& words,
                                  int* found) {
-  double v = 0, a = 0;
-  int n = 0;
+  MeanRating mean;
   for (const std::string& w : words) {
-    if (auto r = lexicon.Find(w)) {
-      v += r->valence;
-      a += r->arousal;
-      ++n;
-    }
+    if (auto r = lexicon.Find(w)) mean.Add(*r);
   }
-  if (found) *found = n;
-  if (n == 0) return std::nullopt;
-  return WordRating{static_cast<float>(v / n), static_cast<float>(a / n)};
+  if (found) *found = mean.n;
+  return mean.Get();
 }
 
 float VaScaling::Valence(float raw) const {
