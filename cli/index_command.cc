@@ -117,7 +117,7 @@ void AddIndexOptions(po::options_description* desc,
       ("model,m", po::value<std::string>(), "model bundle (.merm)")
       ("index,i", po::value<std::string>(), "index folder (created when missing)")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda (each worker takes GPU local_rank % GPUs)")
-      ("chunk", po::value<int>()->default_value(32), "tracks per work chunk")
+      ("chunk", po::value<int>()->default_value(32), "largest work chunk, tracks (smaller near the end)")
       ("prefetch", po::value<int>()->default_value(2), "chunks a worker holds at once")
       ("decode-threads", po::value<int>()->default_value(0), "decode threads per worker (0 = cores / ranks on the node)")
       ("model-threads", po::value<int>()->default_value(0), "LibTorch threads per worker (0 = cores / ranks on the node)")

@@ -32,6 +32,8 @@ WorkScheduler::WorkScheduler(WorkSource* source, int num_workers,
   MER_CHECK_MSG(options_.Validate().ok(),
                 "WorkSchedulerOptions must be validated by the caller");
   workers_.resize(static_cast<size_t>(num_workers));
+  ahead_limit_ = static_cast<size_t>(num_workers) *
+                 options_.max_in_flight_per_worker();
 }
 
 core::Status WorkScheduler::CheckWorker(int worker, const char* event) const {
@@ -112,7 +114,8 @@ std::vector<WorkReply> WorkScheduler::TakeReplies() {
 }
 
 bool WorkScheduler::Done() const {
-  return source_dry_ && requeue_.empty() && total_in_flight_ == 0;
+  return source_dry_ && requeue_.empty() && ahead_.empty() &&
+         total_in_flight_ == 0;
 }
 
 size_t WorkScheduler::in_flight(int worker) const {
@@ -126,6 +129,29 @@ int WorkScheduler::active_workers() const {
                     [](const WorkerState& w) { return !w.lost; }));
 }
 
+void WorkScheduler::ReadAhead() {
+  while (ahead_.size() < ahead_limit_ && !source_dry_) {
+    std::optional<WorkItem> item = source_->Next();
+    if (!item) {
+      source_dry_ = true;
+      break;
+    }
+    ++pulled_;
+    ahead_.push_back(std::move(*item));
+  }
+}
+
+size_t WorkScheduler::CurrentChunk() const {
+  // R is exact once the source is dry; before that the read-ahead is full
+  // and R / (workers * prefetch) is at least chunk_size anyway.
+  const size_t remaining = requeue_.size() + ahead_.size();
+  const size_t slots =
+      static_cast<size_t>(std::max(1, active_workers())) *
+      options_.prefetch_chunks;
+  const size_t guided = (remaining + slots - 1) / slots;
+  return std::clamp<size_t>(guided, 1, options_.chunk_size);
+}
+
 std::vector<WorkItem> WorkScheduler::Take(size_t n) {
   std::vector<WorkItem> items;
   items.reserve(n);
@@ -133,14 +159,9 @@ std::vector<WorkItem> WorkScheduler::Take(size_t n) {
     items.push_back(std::move(requeue_.front()));
     requeue_.pop_front();
   }
-  while (items.size() < n && !source_dry_) {
-    std::optional<WorkItem> item = source_->Next();
-    if (!item) {
-      source_dry_ = true;
-      break;
-    }
-    ++pulled_;
-    items.push_back(std::move(*item));
+  while (items.size() < n && !ahead_.empty()) {
+    items.push_back(std::move(ahead_.front()));
+    ahead_.pop_front();
   }
   return items;
 }
@@ -160,13 +181,16 @@ void WorkScheduler::Serve() {
     const int worker = pending_.front();
     pending_.pop_front();
     WorkerState& state = workers_[worker];
-    // Hand out whole chunks: a worker whose slots are nearly full waits for
-    // more of its results instead of getting a trickle of tiny chunks.
-    const size_t want = std::min(*state.pending_capacity, options_.chunk_size);
-    const size_t room =
-        options_.max_in_flight_per_worker() - state.in_flight.size();
+    ReadAhead();
+    // Hand out whole chunks of the current size, and only to a worker that
+    // holds at most prefetch_chunks - 1 of them: a worker whose slots are
+    // nearly full waits for more of its results instead of hoarding the
+    // tail in a trickle of small chunks.
+    const size_t chunk = CurrentChunk();
+    const size_t want = std::min(*state.pending_capacity, chunk);
+    const size_t held = state.in_flight.size();
     std::vector<WorkItem> items;
-    if (room >= want) items = Take(want);
+    if (held + chunk <= chunk * options_.prefetch_chunks) items = Take(want);
     if (!items.empty()) {
       for (const WorkItem& item : items) {
         state.in_flight.emplace(item.track_id, item);
@@ -174,7 +198,8 @@ void WorkScheduler::Serve() {
       total_in_flight_ += items.size();
       outbox_.push_back(WorkReply{worker, false, std::move(items)});
       state.pending_capacity.reset();
-    } else if (source_dry_ && requeue_.empty() && !OthersHoldItems(worker)) {
+    } else if (source_dry_ && requeue_.empty() && ahead_.empty() &&
+               !OthersHoldItems(worker)) {
       // Nothing can ever be handed out again: no fresh items, and no other
       // worker holds items that a loss could send back to the queue.
       outbox_.push_back(WorkReply{worker, true, {}});

@@ -12,13 +12,23 @@
 //     more items it can hold: chunk_size * prefetch_chunks minus its queue.
 //     A worker has at most one request outstanding.
 //  2. The coordinator answers each request with exactly one reply:
-//     kWorkChunk{items} (at most min(capacity, chunk_size) items, first the
+//     kWorkChunk{items} (at most min(capacity, chunk) items, first the
 //     items re-queued from lost workers, then fresh ones pulled from the
 //     catalogue), or kNoMoreWork once the catalogue is exhausted, nothing is
 //     re-queued, and no other worker holds items that could come back. The
 //     reply may be deferred: while others still hold items, or while the
-//     worker has no room for a whole chunk (its results are still on the
-//     way), the request waits in the scheduler.
+//     worker would hold more than prefetch_chunks chunks (its results are
+//     still on the way), the request waits in the scheduler.
+//
+// Chunk size (guided self-scheduling, Polychronopoulos & Kuck 1987): the
+// scheduler reads ahead of the catalogue by at most num_workers *
+// chunk_size * prefetch_chunks items, so near the end it knows how many
+// items are left, R. A chunk is ceil(R / (active workers *
+// prefetch_chunks)) items, at most chunk_size: full chunks while the
+// catalogue is large, then smaller and smaller ones, down to single tracks
+// at the tail, so no worker is handed the last big chunk while the others
+// idle. A worker gets a chunk only while it holds at most
+// (prefetch_chunks - 1) chunks of the current size.
 //  3. The worker streams one kTrackResult{track_id, payload} or
 //     kTrackFailure{track_id, reason} per item as each finishes; the order
 //     is free. A failed track is a result like any other: it is done.
@@ -31,10 +41,9 @@
 // over this same interface: the driver calls OnRequest/OnResult directly
 // and hands TakeReplies() to the in-process worker; no MPI message is sent.
 //
-// Memory: the catalogue is never held in memory. Items are pulled from the
-// WorkSource only when a chunk is handed out, so the scheduler holds at most
-// the in-flight items (num_workers * chunk_size * prefetch_chunks) plus the
-// re-queued ones.
+// Memory: the catalogue is never held in memory. The scheduler holds at most
+// the read-ahead and the in-flight items (each at most num_workers *
+// chunk_size * prefetch_chunks) plus the re-queued ones.
 //
 // Thread-safety: not thread-safe; one thread (the coordinator's MPI thread)
 // drives it.
@@ -62,13 +71,15 @@ class WorkSource {
  public:
   virtual ~WorkSource();
   // The next item, or nullopt once the stream is exhausted. After the first
-  // nullopt the scheduler does not call Next() again.
+  // nullopt the scheduler does not call Next() again. Items are pulled
+  // ahead of need (read-ahead, see the header comment).
   virtual std::optional<WorkItem> Next() = 0;
 };
 
 struct WorkSchedulerOptions {
-  // Items per chunk handed to a worker. Larger chunks mean fewer messages
-  // (100 M tracks); smaller ones balance the tail better. Default: 32.
+  // Largest chunk handed to a worker. Larger chunks mean fewer messages
+  // (100 M tracks); the tail is balanced by smaller chunks whatever this
+  // is (guided self-scheduling, see above). Default: 32.
   size_t chunk_size = 32;
   // Chunks a worker may hold at once (the one it works on plus prefetched
   // ones). In-flight items per worker are bounded by
@@ -129,7 +140,10 @@ class WorkScheduler {
   size_t in_flight() const { return total_in_flight_; }
   size_t in_flight(int worker) const;
   size_t requeued() const { return requeue_.size(); }
+  size_t read_ahead() const { return ahead_.size(); }  // pulled, not handed
   uint64_t pulled() const { return pulled_; }        // items from the source
+  // The chunk size a request would get now (guided self-scheduling).
+  size_t CurrentChunk() const;
   uint64_t completed() const { return completed_; }  // OnResult accepted
   int active_workers() const;                        // not lost
 
@@ -146,7 +160,9 @@ class WorkScheduler {
   core::Status CheckWorker(int worker, const char* event) const;
   // Answers every pending request that can be answered now.
   void Serve();
-  // Takes up to n items: re-queued first, then from the source.
+  // Tops the read-ahead up to its bound.
+  void ReadAhead();
+  // Takes up to n items: re-queued first, then the read-ahead.
   std::vector<WorkItem> Take(size_t n);
   bool OthersHoldItems(int worker) const;
 
@@ -155,6 +171,8 @@ class WorkScheduler {
   std::vector<WorkerState> workers_;
   std::deque<int> pending_;  // workers with a request waiting, FIFO
   std::deque<WorkItem> requeue_;
+  std::deque<WorkItem> ahead_;  // pulled from the source, not handed out
+  size_t ahead_limit_ = 0;
   std::vector<WorkReply> outbox_;
   bool source_dry_ = false;
   size_t total_in_flight_ = 0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <random>
 #include <set>
@@ -94,25 +95,39 @@ TEST(WorkSchedulerTest, HandsOutWholeChunksUpToPrefetchDepth) {
   EXPECT_EQ(Ids(r[0].items), (std::vector<std::string>{"t30", "t31", "t32"}));
 }
 
-TEST(WorkSchedulerTest, LastChunkIsShortThenNoMoreWork) {
+TEST(WorkSchedulerTest, TailChunksShrinkThenNoMoreWork) {
   CountingSource source(5);
   WorkScheduler s(&source, 1, Opts(4, 2));
   ASSERT_TRUE(s.OnRequest(0, 8).ok());
-  ASSERT_TRUE(s.OnRequest(0, 4).ok());
   auto r = s.TakeReplies();
-  ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(r[0].items.size(), 4u);
-  EXPECT_EQ(r[1].items.size(), 1u);  // the source ran dry mid-chunk
-  EXPECT_FALSE(s.Done());            // five items still in flight
-  ASSERT_TRUE(s.OnRequest(0, 3).ok());
+  ASSERT_EQ(r.size(), 1u);
+  // Five left, one worker, two chunks each: ceil(5 / 2) = 3.
+  EXPECT_EQ(Ids(r[0].items), (std::vector<std::string>{"t0", "t1", "t2"}));
+  EXPECT_EQ(s.CurrentChunk(), 1u);
+  // Holding three one-item chunks is more than two: the request waits.
+  ASSERT_TRUE(s.OnRequest(0, 5).ok());
+  EXPECT_TRUE(s.TakeReplies().empty());
+  ASSERT_TRUE(s.OnResult(0, "t0").ok());
+  EXPECT_TRUE(s.TakeReplies().empty());
+  ASSERT_TRUE(s.OnResult(0, "t1").ok());
+  r = s.TakeReplies();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(Ids(r[0].items), (std::vector<std::string>{"t3"}));
+  ASSERT_TRUE(s.OnRequest(0, 6).ok());
+  EXPECT_TRUE(s.TakeReplies().empty());
+  ASSERT_TRUE(s.OnResult(0, "t2").ok());
+  r = s.TakeReplies();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(Ids(r[0].items), (std::vector<std::string>{"t4"}));
+  EXPECT_FALSE(s.Done());  // two items still in flight
+  ASSERT_TRUE(s.OnRequest(0, 6).ok());
   r = s.TakeReplies();
   ASSERT_EQ(r.size(), 1u);
   EXPECT_TRUE(r[0].no_more_work);  // only this worker holds items
   EXPECT_TRUE(r[0].items.empty());
-  for (int i = 0; i < 5; ++i) {
-    EXPECT_FALSE(s.Done());
-    ASSERT_TRUE(s.OnResult(0, "t" + std::to_string(i)).ok());
-  }
+  ASSERT_TRUE(s.OnResult(0, "t3").ok());
+  EXPECT_FALSE(s.Done());
+  ASSERT_TRUE(s.OnResult(0, "t4").ok());
   EXPECT_TRUE(s.Done());
   EXPECT_EQ(s.completed(), 5u);
   // Asking again after kNoMoreWork is answered the same way.
@@ -124,16 +139,18 @@ TEST(WorkSchedulerTest, LastChunkIsShortThenNoMoreWork) {
 
 TEST(WorkSchedulerTest, NoMoreWorkWaitsWhileOthersHoldItems) {
   CountingSource source(3);
-  WorkScheduler s(&source, 2, Opts(4, 2));
+  WorkScheduler s(&source, 2, Opts(4, 1));
   ASSERT_TRUE(s.OnRequest(0, 4).ok());
-  ASSERT_EQ(s.TakeReplies().at(0).items.size(), 3u);
+  ASSERT_EQ(s.TakeReplies().at(0).items.size(), 2u);  // ceil(3 / 2)
+  ASSERT_TRUE(s.OnRequest(1, 4).ok());
+  ASSERT_EQ(s.TakeReplies().at(0).items.size(), 1u);
+  ASSERT_TRUE(s.OnResult(1, "t2").ok());
   // Worker 1 finds nothing, but worker 0 might still be lost: it waits.
   ASSERT_TRUE(s.OnRequest(1, 4).ok());
   EXPECT_TRUE(s.TakeReplies().empty());
   ASSERT_TRUE(s.OnResult(0, "t0").ok());
-  ASSERT_TRUE(s.OnResult(0, "t1").ok());
   EXPECT_TRUE(s.TakeReplies().empty());
-  ASSERT_TRUE(s.OnResult(0, "t2").ok());
+  ASSERT_TRUE(s.OnResult(0, "t1").ok());
   auto r = s.TakeReplies();
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].worker, 1);
@@ -173,14 +190,17 @@ TEST(WorkSchedulerTest, LossAfterTheSourceRanDryServesAWaitingWorker) {
   CountingSource source(2);
   WorkScheduler s(&source, 2, Opts(4, 1));
   ASSERT_TRUE(s.OnRequest(0, 4).ok());
-  ASSERT_EQ(s.TakeReplies().at(0).items.size(), 2u);
-  ASSERT_TRUE(s.OnRequest(1, 4).ok());  // deferred: worker 0 holds items
+  ASSERT_EQ(Ids(s.TakeReplies().at(0).items), std::vector<std::string>{"t0"});
+  ASSERT_TRUE(s.OnRequest(1, 4).ok());
+  ASSERT_EQ(Ids(s.TakeReplies().at(0).items), std::vector<std::string>{"t1"});
+  ASSERT_TRUE(s.OnResult(1, "t1").ok());
+  ASSERT_TRUE(s.OnRequest(1, 4).ok());  // deferred: worker 0 holds t0
   EXPECT_TRUE(s.TakeReplies().empty());
   ASSERT_TRUE(s.OnWorkerLost(0).ok());
   auto r = s.TakeReplies();
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].worker, 1);
-  EXPECT_EQ(Ids(r[0].items), (std::vector<std::string>{"t0", "t1"}));
+  EXPECT_EQ(Ids(r[0].items), std::vector<std::string>{"t0"});
 }
 
 TEST(WorkSchedulerTest, RejectsProtocolViolations) {
@@ -197,16 +217,99 @@ TEST(WorkSchedulerTest, RejectsProtocolViolations) {
   EXPECT_TRUE(s.OnResult(0, "t0").IsNotFound());  // duplicate result
 }
 
-TEST(WorkSchedulerTest, PullsTheSourceLazily) {
+TEST(WorkSchedulerTest, ReadsAheadAtMostOneRoundOfChunks) {
   CountingSource source(1'000'000);
   WorkScheduler s(&source, 3, Opts(8, 2));
   for (int w = 0; w < 3; ++w) {
     ASSERT_TRUE(s.OnRequest(w, 16).ok());
     ASSERT_TRUE(s.OnRequest(w, 8).ok());
   }
-  EXPECT_EQ(s.TakeReplies().size(), 6u);
-  EXPECT_EQ(source.calls(), 48u);  // exactly what was handed out
-  EXPECT_EQ(s.pulled(), 48u);
+  auto r = s.TakeReplies();
+  ASSERT_EQ(r.size(), 6u);
+  for (const auto& reply : r) EXPECT_EQ(reply.items.size(), 8u);
+  // 48 handed out, and the read-ahead never exceeds 3 workers x 16 items.
+  EXPECT_LE(s.read_ahead(), 48u);
+  EXPECT_GE(s.read_ahead(), 40u);  // topped up before each chunk
+  EXPECT_EQ(s.pulled(), 48u + s.read_ahead());
+  EXPECT_EQ(source.calls(), s.pulled());
+}
+
+// Two to four equal workers run a small catalogue of tracks of unequal
+// length one track at a time, asking for work as the index worker does
+// (below one chunk left, capacity chunk * prefetch - queue). With guided
+// chunks the last worker finishes close to the first one.
+TEST(WorkSchedulerTest, SmallCataloguesEndBalanced) {
+  for (int num_workers : {2, 3, 4}) {
+    for (uint32_t seed = 1; seed <= 20; ++seed) {
+      SCOPED_TRACE("workers " + std::to_string(num_workers) + " seed " +
+                   std::to_string(seed));
+      std::mt19937 rng(seed);
+      const int num_items = 41;
+      std::vector<double> cost(num_items);
+      for (double& c : cost) {
+        c = std::uniform_real_distribution<double>(20, 40)(rng);
+      }
+      CountingSource source(num_items);
+      const WorkSchedulerOptions o = Opts(32, 2);
+      WorkScheduler s(&source, num_workers, o);
+      struct Sim {
+        std::deque<WorkItem> queue;
+        double clock = 0;
+        bool outstanding = false, no_more = false;
+      };
+      std::vector<Sim> w(num_workers);
+      // Replies reach their workers at time `now`; an idle worker starts
+      // on them then.
+      auto deliver = [&](double now) {
+        for (WorkReply& r : s.TakeReplies()) {
+          Sim& x = w[r.worker];
+          x.outstanding = false;
+          if (r.no_more_work) x.no_more = true;
+          if (x.queue.empty()) x.clock = std::max(x.clock, now);
+          for (auto& item : r.items) x.queue.push_back(item);
+        }
+      };
+      auto ask = [&](int i) {
+        if (!w[i].outstanding && !w[i].no_more &&
+            w[i].queue.size() < o.chunk_size) {
+          w[i].outstanding = true;
+          ASSERT_TRUE(s.OnRequest(i, o.max_in_flight_per_worker() -
+                                         w[i].queue.size())
+                          .ok());
+        }
+      };
+      for (int i = 0; i < num_workers; ++i) {
+        ask(i);
+        deliver(0);
+      }
+      for (;;) {
+        // The worker with work whose clock is earliest finishes its track.
+        int next = -1;
+        for (int i = 0; i < num_workers; ++i) {
+          if (!w[i].queue.empty() &&
+              (next < 0 || w[i].clock < w[next].clock)) {
+            next = i;
+          }
+        }
+        if (next < 0) break;
+        const WorkItem item = w[next].queue.front();
+        w[next].queue.pop_front();
+        w[next].clock += cost[item.seq];
+        ASSERT_TRUE(s.OnResult(next, item.track_id).ok());
+        deliver(w[next].clock);
+        ask(next);
+        deliver(w[next].clock);
+        if (HasFatalFailure()) return;
+      }
+      EXPECT_TRUE(s.Done());
+      double lo = 1e18, hi = 0;
+      for (const Sim& x : w) {
+        lo = std::min(lo, x.clock);
+        hi = std::max(hi, x.clock);
+      }
+      EXPECT_LE(hi - lo, 0.2 * hi) << "busy " << lo << " s vs " << hi << " s";
+    }
+  }
 }
 
 // A simulated worker for the property test.
@@ -303,7 +406,8 @@ TEST(WorkSchedulerTest, RandomInterleavingsHandOutEveryItemOnce) {
       for (int i = 0; i < num_workers; ++i) {
         ASSERT_LE(s.in_flight(i), o.max_in_flight_per_worker());
       }
-      ASSERT_EQ(s.pulled(), s.completed() + s.in_flight() + s.requeued());
+      ASSERT_EQ(s.pulled(), s.completed() + s.in_flight() + s.requeued() +
+                                s.read_ahead());
       ASSERT_LE(source.calls(), s.pulled() + 1);  // +1: the final nullopt
       const bool all_done =
           std::all_of(workers.begin(), workers.end(),
