@@ -23,9 +23,11 @@ MessageTag TagOf(const WorkMessage& message) {
           return MessageTag::kTrackResult;
         } else if constexpr (std::is_same_v<T, TrackFailure>) {
           return MessageTag::kTrackFailure;
-        } else {
-          static_assert(std::is_same_v<T, WorkerDone>);
+        } else if constexpr (std::is_same_v<T, WorkerDone>) {
           return MessageTag::kWorkerDone;
+        } else {
+          static_assert(std::is_same_v<T, Heartbeat>);
+          return MessageTag::kHeartbeat;
         }
       },
       message);
@@ -122,9 +124,11 @@ std::string MessageCodec::Encode(const WorkMessage& message) {
           w.String(m.track_id);
           w.U64(m.seq);
           w.String(m.reason);
-        } else {
+        } else if constexpr (std::is_same_v<T, WorkerDone>) {
           w.U64(m.tracks_ok);
           w.U64(m.tracks_failed);
+        } else {
+          w.String(m.host);
         }
       },
       message);
@@ -193,6 +197,9 @@ core::Result<WorkMessage> MessageCodec::Decode(std::string_view bytes) {
       message = m;
       break;
     }
+    case MessageTag::kHeartbeat:
+      message = Heartbeat{r.String()};
+      break;
     default:
       return core::Status::Corruption(
           "work message", "unknown message tag " + std::to_string(raw_tag));

@@ -16,6 +16,8 @@ std::string_view MessageTagName(MessageTag tag) {
       return "track_failure";
     case MessageTag::kWorkerDone:
       return "worker_done";
+    case MessageTag::kHeartbeat:
+      return "heartbeat";
     case MessageTag::kControl:
       return "control";
     case MessageTag::kTest:

@@ -1,5 +1,5 @@
 // Every MPI message tag mer uses, in one place. The coordinator<->worker
-// protocol that uses the first six is written down in
+// protocol that uses the first seven is written down in
 // coordinator/work_scheduler.h; their payloads are encoded by MessageCodec.
 #ifndef MER_COMMON_COMM_MESSAGE_TAG_H_
 #define MER_COMMON_COMM_MESSAGE_TAG_H_
@@ -16,6 +16,7 @@ enum class MessageTag : int {
   kTrackResult = 4,   // worker -> coordinator: one track's result blob
   kTrackFailure = 5,  // worker -> coordinator: one track failed, and why
   kWorkerDone = 6,    // worker -> coordinator: nothing left, worker exits
+  kHeartbeat = 7,     // worker -> coordinator: alive, and on which host
   // Control plane of other jobs (training, extraction).
   kControl = 20,  // free-form control payload (JSON or protobuf bytes)
   kTest = 99,     // reserved for tests of the transport

@@ -55,8 +55,17 @@ struct WorkerDone {
   friend bool operator==(const WorkerDone&, const WorkerDone&) = default;
 };
 
+// worker -> coordinator, every second or so whatever else it sends: the
+// worker's protocol loop is alive and its link up. The first one names the
+// worker's host for the coordinator's log and stall messages.
+struct Heartbeat {
+  std::string host;
+  friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
+};
+
 using WorkMessage = std::variant<RequestWork, WorkChunk, NoMoreWork,
-                                 TrackResult, TrackFailure, WorkerDone>;
+                                 TrackResult, TrackFailure, WorkerDone,
+                                 Heartbeat>;
 
 // The MPI tag a message travels under.
 MessageTag TagOf(const WorkMessage& message);

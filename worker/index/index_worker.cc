@@ -2,7 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <string>
 #include <variant>
+
+#include "common/core/fault_point.h"
+#include "common/core/host.h"
 
 #include "worker/index/result_payload_encoder.h"
 
@@ -15,8 +20,24 @@ core::Result<IndexWorkerSummary> RunIndexWorker(
   const size_t capacity = options.chunk_size * options.prefetch_chunks;
   bool outstanding = false;  // a RequestWork without its reply yet
   bool no_more_work = false;
+  const std::string host = core::HostName();
+  const auto heartbeat_period =
+      std::chrono::duration<double>(options.heartbeat_seconds);
+  // One period ago: the first heartbeat goes out at once.
+  auto last_heartbeat = std::chrono::steady_clock::now() -
+                        std::chrono::duration_cast<
+                            std::chrono::steady_clock::duration>(
+                            heartbeat_period);
   for (;;) {
     bool busy = false;
+    // Tests hang a worker's loop here (its heartbeats stop).
+    core::FaultPoint("index.worker_loop",
+                     summary.tracks_ok + summary.tracks_failed);
+    if (const auto now = std::chrono::steady_clock::now();
+        now - last_heartbeat >= heartbeat_period) {
+      MER_RETURN_IF_ERROR(transport.Send(comm::Heartbeat{host}));
+      last_heartbeat = now;
+    }
     // Step 3: stream finished tracks.
     while (auto out = pipeline.TryPop()) {
       busy = true;

@@ -9,7 +9,10 @@
 //     outstanding, it asks for more: kRequestWork{chunk_size *
 //     prefetch_chunks - unfinished} (prefetch: it asks before it runs dry);
 //   * kWorkChunk items go into the pipeline; after kNoMoreWork, once every
-//     item has been answered, it sends kWorkerDone and returns.
+//     item has been answered, it sends kWorkerDone and returns;
+//   * a kHeartbeat{host} goes out at once and then every
+//     `heartbeat_seconds`, whatever else is sent, so the coordinator can
+//     tell a busy worker from a lost one (its stall inspector).
 //
 // Thread-safety: call from one thread; the pipeline's threads never touch
 // the transport.
@@ -28,6 +31,8 @@ struct IndexWorkerOptions {
   // Must equal the coordinator's WorkSchedulerOptions. Default: 32, 2.
   size_t chunk_size = 32;
   size_t prefetch_chunks = 2;
+  // Period of kHeartbeat, s. Default: 1
+  double heartbeat_seconds = 1.0;
 };
 
 struct IndexWorkerSummary {

@@ -27,6 +27,8 @@ std::vector<WorkMessage> Samples() {
       TrackResult{"t2", ~uint64_t{0}, ""},
       TrackFailure{"t3", 9, "song.mp3: Invalid data found when processing"},
       WorkerDone{123, 4},
+      Heartbeat{"node-07.cluster"},
+      Heartbeat{},
   };
 }
 

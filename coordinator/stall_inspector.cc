@@ -1,0 +1,141 @@
+#include "coordinator/stall_inspector.h"
+
+#include <cstdio>
+#include <map>
+
+#include "common/core/check.h"
+
+namespace mer::coordinator {
+namespace {
+
+std::string Seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f s", s);
+  return buf;
+}
+
+// "rank 3" or "ranks 1-2" or "ranks 1, 3"
+std::string Ranks(const std::vector<int>& ranks) {
+  if (ranks.size() == 1) return "rank " + std::to_string(ranks[0]);
+  bool contiguous = true;
+  for (size_t i = 1; i < ranks.size(); ++i) {
+    contiguous = contiguous && ranks[i] == ranks[i - 1] + 1;
+  }
+  if (contiguous) {
+    return "ranks " + std::to_string(ranks.front()) + "-" +
+           std::to_string(ranks.back());
+  }
+  std::string out = "ranks ";
+  for (size_t i = 0; i < ranks.size(); ++i) {
+    out += (i ? ", " : "") + std::to_string(ranks[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+core::Status StallOptions::Validate() const {
+  if (!(warn_seconds > 0)) {
+    return core::Status::InvalidArgument("--stall-warn must be > 0");
+  }
+  if (abort_seconds < 0) {
+    return core::Status::InvalidArgument("--stall-abort must be >= 0");
+  }
+  if (abort_seconds > 0 && abort_seconds < warn_seconds) {
+    return core::Status::InvalidArgument(
+        "--stall-abort must be 0 (never) or at least --stall-warn");
+  }
+  return core::Status::Ok();
+}
+
+StallInspector::StallInspector(int num_workers, const StallOptions& options,
+                               Clock::time_point start)
+    : options_(options), watch_(static_cast<size_t>(num_workers)),
+      last_check_(start) {
+  MER_CHECK(num_workers >= 1);
+  for (Watch& w : watch_) w.last_heard = start;
+}
+
+void StallInspector::Heard(int worker, Clock::time_point now) {
+  Watch& w = watch_.at(static_cast<size_t>(worker));
+  w.last_heard = now;
+  w.warned = false;
+}
+
+void StallInspector::SetHost(int worker, const std::string& host) {
+  watch_.at(static_cast<size_t>(worker)).host = host;
+}
+
+void StallInspector::Finished(int worker) {
+  watch_.at(static_cast<size_t>(worker)).finished = true;
+}
+
+core::Status StallInspector::Check(
+    Clock::time_point now, const std::function<size_t(int)>& held,
+    const std::function<void(const std::string&)>& warn) {
+  const auto gap = now - last_check_;
+  last_check_ = now;
+  if (gap > std::chrono::duration<double>(options_.coordinator_gap_seconds)) {
+    // The coordinator was away (a long write): nobody could be heard.
+    for (Watch& w : watch_) w.last_heard += gap;
+  }
+  for (size_t i = 0; i < watch_.size(); ++i) {
+    Watch& w = watch_[i];
+    if (w.finished) continue;
+    const double silent =
+        std::chrono::duration<double>(now - w.last_heard).count();
+    const int worker = static_cast<int>(i);
+    if (options_.abort_seconds > 0 && silent >= options_.abort_seconds) {
+      return core::Status::Aborted(
+          "index", "worker " + Name(worker) + " silent for " +
+                       Seconds(silent) + " (--stall-abort " +
+                       Seconds(options_.abort_seconds) +
+                       "): its process, node or network link is lost. The " +
+                       std::to_string(held(worker)) +
+                       " tracks it held are not written; run the same "
+                       "command again to resume");
+    }
+    if (!w.warned && silent >= options_.warn_seconds) {
+      w.warned = true;
+      std::string line = "worker " + Name(worker) + " silent for " +
+                         Seconds(silent) + ", holding " +
+                         std::to_string(held(worker)) + " tracks";
+      if (options_.abort_seconds > 0) {
+        line += "; the job aborts at " + Seconds(options_.abort_seconds) +
+                " (--stall-abort)";
+      }
+      warn(line);
+    }
+  }
+  return core::Status::Ok();
+}
+
+std::string StallInspector::Name(int worker) const {
+  const std::string& host = watch_.at(static_cast<size_t>(worker)).host;
+  return "rank " + std::to_string(worker + 1) + " on " +
+         (host.empty() ? "?" : host);
+}
+
+std::string StallInspector::HostSummary() const {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<int>> ranks;
+  for (size_t i = 0; i < watch_.size(); ++i) {
+    const std::string host = watch_[i].host.empty() ? "?" : watch_[i].host;
+    if (!ranks.count(host)) order.push_back(host);
+    ranks[host].push_back(static_cast<int>(i) + 1);
+  }
+  std::string out;
+  for (const std::string& host : order) {
+    out += (out.empty() ? "" : ", ") + host + " (" + Ranks(ranks[host]) + ")";
+  }
+  return out;
+}
+
+bool StallInspector::AllHostsKnown() const {
+  for (const Watch& w : watch_) {
+    if (w.host.empty()) return false;
+  }
+  return true;
+}
+
+}  // namespace mer::coordinator
