@@ -15,6 +15,7 @@ core::Result<TrackFeatures> ComputeTrackFeatures(
     decode.sample_rate = extractor.params().sample_rate;
     decode.max_seconds = options.max_seconds;
     decode.offset_seconds = options.offset_seconds;
+    decode.timeout_seconds = options.timeout_seconds;
     MER_ASSIGN_OR_RETURN(audio::DecodedAudio pcm,
                          audio::DecodeFile(path, decode));
     if (pcm.seconds() < options.min_seconds) {

@@ -21,6 +21,8 @@ struct TrackFeatureOptions {
   double max_seconds = 0;
   // Start this far into each track. Default: 0.
   double offset_seconds = 0;
+  // Wall-clock limit for decoding, s; 0 = none (DecodeOptions). Default: 0.
+  double timeout_seconds = 0;
 };
 
 struct TrackFeatures {

@@ -40,6 +40,7 @@ struct AudioDecoder::Impl {
   DecodeOptions options;
   AudioInfo info;
 
+  std::unique_ptr<internal::Deadline> deadline;  // outlives `format`
   internal::FormatContextPtr format;
   internal::CodecContextPtr codec;
   internal::PacketPtr packet;
@@ -94,6 +95,7 @@ struct AudioDecoder::Impl {
 Status AudioDecoder::Impl::Init(internal::AudioInput input) {
   path = input.info.path;
   info = std::move(input.info);
+  deadline = std::move(input.deadline);
   format = std::move(input.format);
   stream_index = input.stream_index;
   AVStream* stream = format->streams[stream_index];
@@ -244,6 +246,7 @@ Status AudioDecoder::Impl::NextFrame(bool* got_frame) {
       decoder_done = true;
       break;
     }
+    if (deadline->Passed()) return deadline->TimedOut(path);
     err = av_read_frame(format.get(), packet.get());
     if (err == AVERROR(EAGAIN)) continue;
     if (err < 0) {
@@ -450,8 +453,10 @@ AudioDecoder::~AudioDecoder() = default;
 Result<std::unique_ptr<AudioDecoder>> AudioDecoder::Open(
     const std::string& path, const DecodeOptions& options) {
   MER_RETURN_IF_ERROR(options.Validate().WithContext(path));
-  MER_ASSIGN_OR_RETURN(internal::AudioInput input,
-                       internal::OpenAudioInput(path, /*need_decoder=*/true));
+  MER_ASSIGN_OR_RETURN(
+      internal::AudioInput input,
+      internal::OpenAudioInput(path, /*need_decoder=*/true,
+                               options.timeout_seconds));
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   MER_RETURN_IF_ERROR(impl->Init(std::move(input)));

@@ -49,6 +49,11 @@ struct DecodeOptions {
   double offset_seconds = 0;
   // Decode at most this many seconds, >= 0; 0 = to the end. Default: 0
   double max_seconds = 0;
+  // Wall-clock limit for opening and decoding, s, >= 0; 0 = none. FFmpeg's
+  // interrupt callback (AVIOInterruptCB) stops a read that waits (a slow
+  // pipe, a network filesystem) and the decode loop checks it per packet:
+  // the file fails with IOError "timed out after N s". Default: 0
+  double timeout_seconds = 0;
 
   core::Status Validate() const;
 };

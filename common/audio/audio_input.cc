@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -68,13 +69,36 @@ Status StatusFromAvError(const std::string& path, int errnum,
   return Status::Corruption(path, why);
 }
 
-Result<AudioInput> OpenAudioInput(const std::string& path, bool need_decoder) {
+Status Deadline::TimedOut(const std::string& path) const {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "timed out after %.0f s", seconds);
+  return Status::IOError(path, buf);
+}
+
+Result<AudioInput> OpenAudioInput(const std::string& path, bool need_decoder,
+                                  double timeout_seconds) {
   InstallFfmpegLogging();
   MER_RETURN_IF_ERROR(CheckPath(path));
 
   AudioInput input;
-  AVFormatContext* raw = nullptr;
+  input.deadline = std::make_unique<Deadline>();
+  AVFormatContext* raw = avformat_alloc_context();
+  if (raw == nullptr) return Status::IOError(path, "out of memory");
+  if (timeout_seconds > 0) {
+    Deadline& d = *input.deadline;
+    d.seconds = timeout_seconds;
+    d.at = std::chrono::steady_clock::now() +
+           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+               std::chrono::duration<double>(timeout_seconds));
+    raw->interrupt_callback.callback = [](void* opaque) -> int {
+      return static_cast<const Deadline*>(opaque)->Passed() ? 1 : 0;
+    };
+    raw->interrupt_callback.opaque = input.deadline.get();
+  }
   int err = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
+  if (err < 0 && input.deadline->Passed()) {
+    return input.deadline->TimedOut(path);
+  }
   if (err < 0) {
     // avformat_open_input frees the context on failure.
     if (err == AVERROR_INVALIDDATA || err == AVERROR(EINVAL)) {
@@ -85,6 +109,9 @@ Result<AudioInput> OpenAudioInput(const std::string& path, bool need_decoder) {
   input.format.reset(raw);
 
   err = avformat_find_stream_info(input.format.get(), nullptr);
+  if (err < 0 && input.deadline->Passed()) {
+    return input.deadline->TimedOut(path);
+  }
   if (err < 0) {
     return StatusFromAvError(path, err, "cannot read stream parameters");
   }

@@ -29,6 +29,10 @@ Status DecodeOptions::Validate() const {
         "DecodeOptions.max_seconds",
         "must be a finite value >= 0 (0 = to the end)");
   }
+  if (!std::isfinite(timeout_seconds) || timeout_seconds < 0) {
+    return Status::InvalidArgument("DecodeOptions.timeout_seconds",
+                                   "must be a finite value >= 0 (0 = none)");
+  }
   return Status::Ok();
 }
 

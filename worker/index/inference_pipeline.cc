@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <ctime>
 #include <new>
 #include <utility>
 
+#include "common/core/fault_point.h"
 #include "storage/track_fingerprint.h"
 
 namespace mer::worker {
@@ -19,6 +21,9 @@ core::Status InferencePipelineOptions::Validate() const {
   }
   if (queue_tracks < 1) {
     return core::Status::InvalidArgument("queue_tracks must be >= 1");
+  }
+  if (!(timeout_seconds >= 0) || !(timeout_seconds_per_mb >= 0)) {
+    return core::Status::InvalidArgument("track timeouts must be >= 0");
   }
   return predictor.Validate();
 }
@@ -57,10 +62,14 @@ core::Result<std::unique_ptr<InferencePipeline>> InferencePipeline::Open(
   const nn::WindowPlan plan = WindowPlanFor(m.config, p->front_end_);
   MER_RETURN_IF_ERROR(plan.Validate().WithContext(who));
   p->inference_.emplace(&*p->predictor_, plan);
-  for (int i = 0; i < options.decode_threads; ++i) {
-    p->decoders_.emplace_back(&InferencePipeline::DecodeLoop, p.get());
+  {
+    std::lock_guard<std::mutex> lock(p->mu_);
+    for (int i = 0; i < options.decode_threads; ++i) p->StartDecoderLocked();
   }
   p->model_thread_ = std::thread(&InferencePipeline::ModelLoop, p.get());
+  if (options.timeout_seconds > 0) {
+    p->watchdog_thread_ = std::thread(&InferencePipeline::WatchdogLoop, p.get());
+  }
   return p;
 }
 
@@ -72,6 +81,8 @@ InferencePipeline::~InferencePipeline() {
   input_cv_.notify_all();
   decoded_cv_.notify_all();
   space_cv_.notify_all();
+  watchdog_cv_.notify_all();
+  if (watchdog_thread_.joinable()) watchdog_thread_.join();
   for (std::thread& t : decoders_) t.join();
   if (model_thread_.joinable()) model_thread_.join();
 }
@@ -112,23 +123,43 @@ void InferencePipeline::Emit(PipelineOutput out) {
   output_cv_.notify_all();
 }
 
+double InferencePipeline::LimitFor(uint64_t bytes) const {
+  if (options_.timeout_seconds <= 0) return 0;
+  return options_.timeout_seconds +
+         options_.timeout_seconds_per_mb * static_cast<double>(bytes) / 1e6;
+}
+
 core::Status InferencePipeline::Decode(const comm::WorkItem& item,
                                       dsp::LogMelExtractor& extractor,
-                                      Decoded* d) const {
+                                      TrackFeatureOptions track,
+                                      DecodeSlot& slot, double timeout,
+                                      double per_mb, Decoded* d,
+                                      TrackFeatures* f) {
   MER_ASSIGN_OR_RETURN(d->fingerprint, storage::FingerprintFile(item.path));
-  MER_ASSIGN_OR_RETURN(TrackFeatures f,
-                       ComputeTrackFeatures(item.path, extractor, options_.track));
-  d->seconds = f.seconds;
-  d->windows = inference_->Window(f.log_mel.data.data(), f.log_mel.n_mels,
-                                  f.log_mel.n_frames);
-  if (d->windows.count() == 0) {
-    return core::Status::InvalidArgument(item.path, "no audio frames");
+  if (timeout > 0) {
+    track.timeout_seconds =
+        timeout + per_mb * static_cast<double>(d->fingerprint.size) / 1e6;
+    std::lock_guard<std::mutex> lock(slot.mu);
+    slot.limit_seconds = track.timeout_seconds;
   }
+  // Tests hang a read here (tests/integration/mer_faults_main.cc).
+  core::FaultPoint("index.decode", item.seq);
+  MER_ASSIGN_OR_RETURN(*f, ComputeTrackFeatures(item.path, extractor, track));
+  d->seconds = f->seconds;
   return core::Status::Ok();
 }
 
-void InferencePipeline::DecodeLoop() {
+void InferencePipeline::StartDecoderLocked() {
+  auto slot = std::make_shared<DecodeSlot>();
+  slots_.push_back(slot);
+  decoders_.emplace_back(&InferencePipeline::DecodeLoop, this, slot);
+}
+
+void InferencePipeline::DecodeLoop(std::shared_ptr<DecodeSlot> slot) {
   dsp::LogMelExtractor extractor(front_end_);
+  const TrackFeatureOptions track = options_.track;
+  const double timeout = options_.timeout_seconds;
+  const double per_mb = options_.timeout_seconds_per_mb;
   for (;;) {
     comm::WorkItem item;
     {
@@ -137,16 +168,36 @@ void InferencePipeline::DecodeLoop() {
       if (stop_) return;
       item = std::move(input_.front());
       input_.pop_front();
+      std::lock_guard<std::mutex> slot_lock(slot->mu);
+      slot->busy = true;
+      slot->item = item;
+      slot->started = std::chrono::steady_clock::now();
+      slot->limit_seconds = timeout;  // until the file's size is known
     }
     // The per-track boundary (CONVENTIONS rule 7): any failure is a value.
     Decoded d;
+    TrackFeatures f;
     core::Status status;
     try {
-      status = Decode(item, extractor, &d);
+      status = Decode(item, extractor, track, *slot, timeout, per_mb, &d, &f);
     } catch (const std::bad_alloc&) {
       status = core::Status::Internal(item.path, "out of memory");
     } catch (const std::exception& e) {
       status = core::Status::Internal(item.path, e.what());
+    }
+    {
+      std::lock_guard<std::mutex> slot_lock(slot->mu);
+      // Left behind: the track was failed for us and the pipeline may be
+      // gone; touch nothing of it.
+      if (slot->abandoned) return;
+      slot->busy = false;
+    }
+    if (status.ok()) {
+      d.windows = inference_->Window(f.log_mel.data.data(), f.log_mel.n_mels,
+                                     f.log_mel.n_frames);
+      if (d.windows.count() == 0) {
+        status = core::Status::InvalidArgument(item.path, "no audio frames");
+      }
     }
     if (!status.ok()) {
       Emit(PipelineOutput{std::move(item), status, {}});
@@ -162,6 +213,40 @@ void InferencePipeline::DecodeLoop() {
       decoded_.push_back(std::move(d));
     }
     decoded_cv_.notify_one();
+  }
+}
+
+void InferencePipeline::WatchdogLoop() {
+  constexpr double kGraceSeconds = 5;  // for the interrupt callback first
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    watchdog_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; });
+    if (stop_) return;
+    const auto now = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      DecodeSlot& slot = *slots_[i];
+      std::unique_lock<std::mutex> slot_lock(slot.mu);
+      if (!slot.busy || slot.abandoned || slot.limit_seconds <= 0) continue;
+      const double ran =
+          std::chrono::duration<double>(now - slot.started).count();
+      if (ran < slot.limit_seconds + kGraceSeconds) continue;
+      slot.abandoned = true;
+      char why[128];
+      std::snprintf(why, sizeof why,
+                    "timed out after %.0f s (the read never returned; its "
+                    "thread was left behind)",
+                    ran);
+      spdlog::warn("{}: {}", slot.item.path, why);
+      output_.push_back(PipelineOutput{
+          slot.item, core::Status::IOError(slot.item.path, why), {}});
+      slot_lock.unlock();
+      decoders_[i].detach();
+      decoders_.erase(decoders_.begin() + static_cast<std::ptrdiff_t>(i));
+      slots_.erase(slots_.begin() + static_cast<std::ptrdiff_t>(i));
+      StartDecoderLocked();
+      --i;
+      output_cv_.notify_all();
+    }
   }
 }
 

@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -59,6 +60,14 @@ struct InferencePipelineOptions {
   size_t queue_tracks = 8;
   // Too-short limit and decode length (TrackFeatureOptions).
   TrackFeatureOptions track;
+  // Per-track deadline: timeout_seconds + timeout_seconds_per_mb x the
+  // file's size in MB; 0 = none. At the deadline FFmpeg's interrupt
+  // callback stops the decode and the track fails "timed out after N s";
+  // a read that does not come back at all (a stuck filesystem) is left
+  // behind 5 s later by the watchdog: the track fails the same way and a
+  // fresh decode thread takes the abandoned one's place. Default: 60, 2
+  double timeout_seconds = 60;
+  double timeout_seconds_per_mb = 2;
 
   [[nodiscard]] core::Status Validate() const;
 };
@@ -94,6 +103,16 @@ class InferencePipeline {
   const dsp::FrontEndParams& front_end() const { return front_end_; }
 
  private:
+  // What the watchdog knows of one decode thread. Shared with the thread,
+  // so a thread left behind never touches the pipeline again.
+  struct DecodeSlot {
+    std::mutex mu;
+    bool busy = false;       // decoding `item`
+    bool abandoned = false;  // left behind by the watchdog
+    comm::WorkItem item;
+    std::chrono::steady_clock::time_point started;
+    double limit_seconds = 0;  // 0: no deadline
+  };
   // A decoded track waiting for the model.
   struct Decoded {
     comm::WorkItem item;
@@ -102,12 +121,22 @@ class InferencePipeline {
     nn::TrackWindows windows;
   };
   explicit InferencePipeline(const InferencePipelineOptions& options);
-  void DecodeLoop();
+  // Starts one decode thread with a fresh slot. Caller holds mu_.
+  void StartDecoderLocked();
+  void DecodeLoop(std::shared_ptr<DecodeSlot> slot);
   void ModelLoop();
+  // Once a second: fails and leaves behind tracks past their deadline.
+  void WatchdogLoop();
+  // The deadline of a file of `bytes` bytes, s (0: none).
+  double LimitFor(uint64_t bytes) const;
   void Emit(PipelineOutput out);
-  // Decodes one track into `d`; a failure names the file.
-  core::Status Decode(const comm::WorkItem& item,
-                      dsp::LogMelExtractor& extractor, Decoded* d) const;
+  // Decodes one track into `d` (fingerprint, PCM, log-mel), touching no
+  // member: a thread left behind must not. A failure names the file.
+  static core::Status Decode(const comm::WorkItem& item,
+                             dsp::LogMelExtractor& extractor,
+                             TrackFeatureOptions track, DecodeSlot& slot,
+                             double timeout, double per_mb, Decoded* d,
+                             TrackFeatures* f);
   // Runs the model over `batch` and emits one output per track.
   void RunBatch(std::vector<Decoded>& batch);
   core::Status RunTracks(std::vector<Decoded>& batch, size_t first,
@@ -127,14 +156,19 @@ class InferencePipeline {
   std::condition_variable decoded_cv_;  // decoded_ not empty, or stop_
   std::condition_variable space_cv_;    // decoded_ has room, or stop_
   std::condition_variable output_cv_;   // output_ not empty
+  std::condition_variable watchdog_cv_;  // stop_
   std::deque<comm::WorkItem> input_;     // guarded by mu_
   std::deque<Decoded> decoded_;          // guarded by mu_
   std::deque<PipelineOutput> output_;    // guarded by mu_
   size_t pending_ = 0;                   // guarded by mu_
   bool stop_ = false;                    // guarded by mu_
 
+  // Decode threads and their slots, index for index; guarded by mu_ (the
+  // watchdog replaces abandoned ones).
   std::vector<std::thread> decoders_;
+  std::vector<std::shared_ptr<DecodeSlot>> slots_;
   std::thread model_thread_;
+  std::thread watchdog_thread_;
 };
 
 }  // namespace mer::worker

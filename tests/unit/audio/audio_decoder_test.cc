@@ -203,6 +203,24 @@ TEST_F(WindowTest, ExactSamplesAtAnOffsetWithoutSeeking) {
   }
 }
 
+TEST_F(WindowTest, ADeadlineStopsTheDecodeWithTimedOut) {
+  DecodeOptions options;
+  options.timeout_seconds = 1e-9;  // passed before the first read
+  core::Result<DecodedAudio> audio = DecodeFile(path_, options);
+  ASSERT_FALSE(audio.ok());
+  EXPECT_TRUE(audio.status().IsIOError()) << audio.status().ToString();
+  EXPECT_NE(audio.status().message().find(path_ + ": timed out after 0 s"),
+            std::string::npos)
+      << audio.status().message();
+  options.timeout_seconds = 600;  // a deadline far away changes nothing
+  core::Result<DecodedAudio> full = DecodeFile(path_, options);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  options.timeout_seconds = 0;
+  core::Result<DecodedAudio> none = DecodeFile(path_, options);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(full->samples, none->samples);
+}
+
 TEST_F(WindowTest, MaxSecondsAloneStopsEarly) {
   DecodeOptions options;
   options.sample_rate = 22050;
@@ -299,6 +317,9 @@ TEST(DecodeOptionsTest, ValidateRejectsBadValues) {
   EXPECT_TRUE(options.Validate().IsInvalidArgument());
   options = {};
   options.max_seconds = std::nan("");
+  EXPECT_TRUE(options.Validate().IsInvalidArgument());
+  options = {};
+  options.timeout_seconds = -1;
   EXPECT_TRUE(options.Validate().IsInvalidArgument());
   // Open reports bad options with the file name.
   options = {};
