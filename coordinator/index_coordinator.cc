@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/core/disk_space.h"
 #include "common/core/fault_point.h"
 #include "common/core/progress.h"
 #include "coordinator/catalogue_prune.h"
@@ -39,6 +40,7 @@ core::Status IndexJobOptions::Validate() const {
   if (!(flush_seconds > 0)) {
     return core::Status::InvalidArgument("flush_seconds must be > 0");
   }
+  MER_RETURN_IF_ERROR(stall.Validate());
   return scheduler.Validate();
 }
 
@@ -110,6 +112,7 @@ core::Result<std::unique_ptr<IndexCoordinator>> IndexCoordinator::Open(
   MER_RETURN_IF_ERROR(options.Validate());
   std::unique_ptr<IndexCoordinator> c(new IndexCoordinator());
   c->options_ = options;
+  MER_RETURN_IF_ERROR(c->CheckFreeSpace(0));
   MER_ASSIGN_OR_RETURN(c->catalogue_, CatalogueSource::Open(options.catalogue));
   MER_ASSIGN_OR_RETURN(c->index_, storage::EmotionIndex::Open(options.index_dir));
   MER_RETURN_IF_ERROR(c->index_->CheckIdentity(options.identity, options.reindex));
@@ -121,10 +124,13 @@ struct IndexCoordinator::RunState {
   RunState(CatalogueSource* catalogue, const storage::EmotionIndex* index,
            const IndexJobOptions* options, int num_workers)
       : source(catalogue, index, options),
-        scheduler(&source, num_workers, options->scheduler) {}
+        scheduler(&source, num_workers, options->scheduler),
+        stall(num_workers, options->stall, Clock::now()) {}
 
   SkippingSource source;
   WorkScheduler scheduler;
+  StallInspector stall;
+  bool hosts_logged = false;
   IndexJobSummary summary;
   // Items handed out and not yet back, by id: the path of a failed track.
   std::unordered_multimap<std::string, WorkItem> in_flight;
@@ -141,9 +147,13 @@ core::Result<IndexJobSummary> IndexCoordinator::Run(
   const int num_workers = transport.num_workers();
   RunState st(catalogue_.get(), index_.get(), &options_, num_workers);
   st.summary.workers = num_workers;
+  st.summary.per_worker.resize(static_cast<size_t>(num_workers));
   core::ProgressOptions popts;
   popts.label = "index";
   popts.enabled = options_.progress;
+  popts.force_plain = options_.progress_lines;
+  auto held = [&st](int w) { return st.scheduler.in_flight(w); };
+  auto warn = [](const std::string& line) { spdlog::warn("index: {}", line); };
   core::Progress progress(popts, -1);
   while (st.done_workers < num_workers) {
     const auto wait = std::chrono::milliseconds(
@@ -152,6 +162,13 @@ core::Result<IndexJobSummary> IndexCoordinator::Run(
                          transport.Receive(wait));
     if (in) MER_RETURN_IF_ERROR(Handle(*in, num_workers, &st));
     MER_RETURN_IF_ERROR(SendReplies(transport, &st));
+    if (auto lost = st.stall.Check(Clock::now(), held, warn); !lost.ok()) {
+      // Keep every finished track, then stop: a lost MPI peer never
+      // comes back, and the same command resumes the rest.
+      MER_RETURN_IF_ERROR(Flush(&st));
+      progress.Finish();
+      return lost;
+    }
     if (st.tracks.size() + st.failures.size() >= options_.write_batch ||
         Clock::now() - st.last_flush >=
             std::chrono::duration<double>(options_.flush_seconds)) {
@@ -178,6 +195,21 @@ core::Status IndexCoordinator::Handle(const IncomingMessage& in,
     return core::Status::Internal("index: message from unknown worker " +
                                   std::to_string(w));
   }
+  st->stall.Heard(w, Clock::now());
+  IndexJobSummary::Worker& share = st->summary.per_worker[w];
+  if (auto* h = std::get_if<comm::Heartbeat>(&in.message)) {
+    if (share.host.empty()) {
+      share.host = h->host;
+      st->stall.SetHost(w, h->host);
+      spdlog::debug("index: worker {}", st->stall.Name(w));
+      if (!st->hosts_logged && st->stall.AllHostsKnown() && num_workers > 1) {
+        st->hosts_logged = true;
+        spdlog::info("index: {} workers on {}", num_workers,
+                     st->stall.HostSummary());
+      }
+    }
+    return core::Status::Ok();
+  }
   if (auto* r = std::get_if<comm::RequestWork>(&in.message)) {
     return st->scheduler.OnRequest(w, r->capacity);
   }
@@ -186,6 +218,8 @@ core::Status IndexCoordinator::Handle(const IncomingMessage& in,
     MER_ASSIGN_OR_RETURN(storage::TrackResult t,
                          DecodeResultPayload(r->track_id, r->payload));
     st->summary.audio_seconds += t.duration_seconds;
+    share.audio_seconds += t.duration_seconds;
+    ++share.tracks;
     ++st->summary.indexed;
     st->tracks.push_back(std::move(t));
     return core::Status::Ok();
@@ -193,10 +227,12 @@ core::Status IndexCoordinator::Handle(const IncomingMessage& in,
   if (auto* r = std::get_if<comm::TrackFailure>(&in.message)) {
     const WorkItem item = Finished(w, r->track_id, st);
     st->failures.push_back(FailureOf(item, r->track_id, r->reason));
+    ++share.tracks;
     ++st->summary.failed;
     return core::Status::Ok();
   }
   if (std::holds_alternative<comm::WorkerDone>(in.message)) {
+    st->stall.Finished(w);
     ++st->done_workers;
     return core::Status::Ok();
   }
@@ -252,9 +288,26 @@ core::Status IndexCoordinator::SendReplies(CoordinatorTransport& transport,
   return core::Status::Ok();
 }
 
+core::Status IndexCoordinator::CheckFreeSpace(uint64_t written) const {
+  if (options_.min_free_bytes == 0) return core::Status::Ok();
+  MER_ASSIGN_OR_RETURN(uint64_t free, core::FreeBytes(options_.index_dir));
+  if (free >= options_.min_free_bytes) return core::Status::Ok();
+  std::string done = written > 0 ? "stopped after writing " +
+                                       std::to_string(written) +
+                                       " tracks; "
+                                 : "";
+  return core::Status::IOError(
+      "index " + options_.index_dir,
+      core::FormatBytes(free) + " free on its filesystem, below the " +
+          core::FormatBytes(options_.min_free_bytes) +
+          " it keeps (--min-free-mb); " + done +
+          "free some space and run the same command again");
+}
+
 core::Status IndexCoordinator::Flush(RunState* st) {
   st->last_flush = Clock::now();
   if (st->tracks.empty() && st->failures.empty()) return core::Status::Ok();
+  MER_RETURN_IF_ERROR(CheckFreeSpace(st->written));
   MER_RETURN_IF_ERROR(index_->Write(st->tracks, st->failures));
   st->written += st->tracks.size() + st->failures.size();
   st->tracks.clear();

@@ -29,6 +29,9 @@
 //     more is deleted (PruneSet, catalogue_prune.h: a streamed, sorted
 //     comparison that keeps memory bounded).
 //  6. With `build_ann`, embeddings.hnsw is rebuilt when it is stale.
+//  7. Throughout, a StallInspector watches the workers' heartbeats: a
+//     silent worker is named in a warning, and after stall.abort_seconds
+//     the job writes what it has and fails, naming the rank and host.
 //
 // Memory: bounded by the in-flight items and one write batch; it does not
 // grow with the catalogue.
@@ -40,10 +43,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/core/result.h"
 #include "coordinator/catalogue_source.h"
 #include "coordinator/coordinator_transport.h"
+#include "coordinator/stall_inspector.h"
 #include "coordinator/work_scheduler.h"
 #include "storage/emotion_index.h"
 
@@ -73,6 +78,15 @@ struct IndexJobOptions {
   bool build_ann = true;
   // Progress on stderr (core::Progress). Default: true
   bool progress = true;
+  // Progress as plain lines even on a terminal. Default: false
+  bool progress_lines = false;
+  // Free space the index's filesystem must keep: checked before the index
+  // is opened and before each write batch; below it the job writes
+  // nothing more and stops with a one-line error (a full disk must not
+  // crash RocksDB mid-write). 0: no check. Default: 64 MB
+  uint64_t min_free_bytes = 64'000'000;
+  // Silent workers: warning, then abort (stall_inspector.h).
+  StallOptions stall;
 
   [[nodiscard]] core::Status Validate() const;
 };
@@ -86,6 +100,14 @@ struct IndexJobSummary {
   double audio_seconds = 0;  // of the tracks indexed by this run
   double wall_seconds = 0;
   int workers = 0;
+  // Per worker (rank w + 1): its host, tracks finished (indexed or failed)
+  // and audio seconds indexed, to show how the work was shared.
+  struct Worker {
+    std::string host;
+    uint64_t tracks = 0;
+    double audio_seconds = 0;
+  };
+  std::vector<Worker> per_worker;
   bool ann_built = false;
   storage::IndexStats stats;  // of the whole index at the end
 };
@@ -118,6 +140,9 @@ class IndexCoordinator {
   core::Status SendReplies(CoordinatorTransport& transport, RunState* st);
   // Writes the buffered results in one batch.
   core::Status Flush(RunState* st);
+  // IOError naming the folder and its free space when it is below
+  // min_free_bytes; `written` tracks are already in the index.
+  core::Status CheckFreeSpace(uint64_t written) const;
   core::Status Finish(RunState* st);
 
   IndexJobOptions options_;

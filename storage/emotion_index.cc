@@ -16,6 +16,7 @@
 
 #include "storage/emotion_index_rep.h"
 #include "storage/record_codec.h"
+#include "storage/rocksdb_logger.h"
 
 namespace mer::storage {
 
@@ -33,6 +34,9 @@ core::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return core::Status::Ok();
   const std::string why = s.ToString();
   if (s.IsNotFound()) return core::Status::NotFound(what, why);
+  if (s.IsNoSpace() || why.find("No space left") != std::string::npos) {
+    return core::Status::IOError(what, "no space left on the device");
+  }
   if (s.IsCorruption()) return core::Status::Corruption(what, why);
   if (s.IsIOError()) return core::Status::IOError(what, why);
   if (s.IsInvalidArgument()) return core::Status::InvalidArgument(what, why);
@@ -140,6 +144,8 @@ core::Result<std::unique_ptr<EmotionIndex>> EmotionIndex::Open(
   db_options.IncreaseParallelism(
       static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
   if (rep->mode == Rep::Mode::kSecondary) db_options.max_open_files = -1;
+  // No LOG file next to the data (rocksdb_logger.h says why).
+  db_options.info_log = NewSpdlogRocksLogger();
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_mib << 20);
