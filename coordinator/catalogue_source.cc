@@ -32,6 +32,7 @@ core::Result<std::unique_ptr<CatalogueSource>> CatalogueSource::Open(
   std::unique_ptr<CatalogueSource> src(new CatalogueSource());
   if (fs::is_directory(st)) {
     src->root_ = fs::path(catalogue);
+    src->canonical_root_ = fs::canonical(catalogue, ec);
     return src;
   }
   MER_ASSIGN_OR_RETURN(src->manifest_, core::CsvReader::Open(catalogue));
@@ -56,6 +57,33 @@ bool CatalogueSource::FirstVisit(const fs::path& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return true;  // the walk reports it
   return visited_dirs_.insert({st.st_dev, st.st_ino}).second;
+}
+
+bool CatalogueSource::FirstName(const fs::directory_entry& e) {
+  std::error_code ec;
+  if (e.is_symlink(ec)) {
+    const fs::path target = fs::canonical(e.path(), ec);
+    if (ec) return true;  // dangling: the worker reports it
+    const fs::path rel = target.lexically_relative(canonical_root_);
+    const bool inside = !canonical_root_.empty() && !rel.empty() &&
+                        *rel.begin() != "..";
+    if (inside && IsAudioPath(target)) {
+      // The walk meets (or met) the file under its own name.
+      spdlog::info("{}: a link to {}, indexed under that name; skipped",
+                   e.path().string(), target.string());
+      return false;
+    }
+  } else if (e.hard_link_count(ec) <= 1 || ec) {
+    return true;  // one name only
+  }
+  struct stat st {};
+  if (::stat(e.path().c_str(), &st) != 0) return true;
+  if (!linked_files_.insert({st.st_dev, st.st_ino}).second) {
+    spdlog::info("{}: another name of a track already listed; skipped",
+                 e.path().string());
+    return false;
+  }
+  return true;
 }
 
 std::optional<WorkItem> CatalogueSource::NextFromDirectory() {
@@ -92,7 +120,7 @@ std::optional<WorkItem> CatalogueSource::NextFromDirectory() {
       }
       continue;
     }
-    if (!IsAudioPath(e.path())) continue;
+    if (!IsAudioPath(e.path()) || !FirstName(e)) continue;
     WorkItem item;
     item.path = e.path().string();
     item.track_id = e.path().lexically_relative(root_).generic_string();

@@ -6,7 +6,9 @@
 //     whose extension is an audio one (kAudioExtensions, case-insensitive)
 //     are tracks, with the path relative to the root as track id; a folder
 //     is entered once (by device and inode), so a symlink loop or a second
-//     link to a folder adds nothing;
+//     link to a folder adds nothing; a file reached twice (a symlink to a
+//     track inside the catalogue, two links to one track outside it, hard
+//     links) is one track, under the first name met;
 //   * a manifest (CSV, or TSV by its .tsv name) is read one record at a time
 //     (core::CsvReader); column `path` is required, `track_id` optional (the
 //     path, relative to the manifest's folder when it is relative, otherwise
@@ -69,6 +71,9 @@ class CatalogueSource : public WorkSource {
   std::optional<WorkItem> NextFromManifest();
   // False when the folder (by device and inode) was entered before.
   bool FirstVisit(const std::filesystem::path& dir);
+  // False when the file `e` is a second name of a track already handed
+  // out, or of one the walk hands out under its own name.
+  bool FirstName(const std::filesystem::directory_entry& e);
 
   std::filesystem::path root_;
   // Directory mode.
@@ -77,6 +82,11 @@ class CatalogueSource : public WorkSource {
   // (device, inode) of every folder entered: grows with the folders, not
   // the tracks.
   std::set<std::pair<uint64_t, uint64_t>> visited_dirs_;
+  // (device, inode) of tracks that can have a second name: symlinked files
+  // whose target lies outside the catalogue, and hard-linked files. Grows
+  // with those only, not with the catalogue.
+  std::set<std::pair<uint64_t, uint64_t>> linked_files_;
+  std::filesystem::path canonical_root_;
   // Manifest mode.
   std::unique_ptr<core::CsvReader> manifest_;
   int path_column_ = -1;

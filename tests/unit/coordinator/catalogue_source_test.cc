@@ -65,6 +65,27 @@ TEST_F(CatalogueTest, SymlinkLoopsAndSecondLinksScanEachFolderOnce) {
   EXPECT_TRUE(ids.count("one.mp3")) << ::testing::PrintToString(ids);
 }
 
+// A file with a second name (a symlink to a track inside the catalogue, two
+// symlinks to one file outside it, a hard link) is one track.
+TEST_F(CatalogueTest, FilesWithSeveralNamesAreOneTrack) {
+  Touch("cat/one.mp3");
+  Touch("cat/a/two.mp3");
+  Touch("outside.mp3");
+  fs::create_symlink(dir_ / "cat" / "a" / "two.mp3", dir_ / "cat" / "link.mp3");
+  fs::create_symlink(dir_ / "outside.mp3", dir_ / "cat" / "out1.mp3");
+  fs::create_symlink(dir_ / "outside.mp3", dir_ / "cat" / "a" / "out2.mp3");
+  fs::create_hard_link(dir_ / "cat" / "one.mp3", dir_ / "cat" / "a" / "hard.mp3");
+  fs::create_symlink(dir_ / "nowhere.mp3", dir_ / "cat" / "dangling.mp3");
+  auto s = CatalogueSource::Open((dir_ / "cat").string());
+  ASSERT_TRUE(s.ok());
+  const std::set<std::string> ids = Ids(**s);
+  EXPECT_EQ((*s)->count(), 4u) << ::testing::PrintToString(ids);
+  EXPECT_TRUE(ids.count("a/two.mp3"));  // the link inside is skipped
+  EXPECT_EQ(ids.count("out1.mp3") + ids.count("a/out2.mp3"), 1u);
+  EXPECT_EQ(ids.count("one.mp3") + ids.count("a/hard.mp3"), 1u);
+  EXPECT_TRUE(ids.count("dangling.mp3"));  // reported by the worker
+}
+
 TEST_F(CatalogueTest, ManifestUsesTrackIdElseThePath) {
   std::ofstream(dir_ / "m.csv") << "path,track_id\n"
                                    "cat/one.mp3,id-1\n"
