@@ -128,7 +128,13 @@ void AddIndexOptions(po::options_description* desc,
       ("prune", "delete indexed tracks that left the catalogue")
       ("retry-failed", "analyse failed tracks again even when unchanged")
       ("no-ann", "do not build the similarity (hnsw) index at the end")
-      ("no-progress", "no progress on stderr")
+      ("track-timeout", po::value<double>()->default_value(60), "a track fails 'timed out' after this many seconds plus --track-timeout-per-mb (0 = never)")
+      ("track-timeout-per-mb", po::value<double>()->default_value(2), "seconds added to --track-timeout per MB of the file")
+      ("min-free-mb", po::value<double>()->default_value(64), "stop cleanly when the index's filesystem has less free space than this, MB")
+      ("stall-warn", po::value<double>()->default_value(4), "warn when a worker is silent this long, s (workers send a heartbeat each second)")
+      ("stall-abort", po::value<double>()->default_value(10), "abort, naming the worker's host, when it is silent this long, s (0 = never)")
+      ("progress", po::value<std::string>()->default_value("auto"), "auto (a bar on a terminal, a line every 10 s otherwise), lines or none")
+      ("no-progress", "same as --progress none")
       ("json", "print the summary as one JSON object");
   hidden->add_options()
       ("write-batch", po::value<int>()->default_value(64), "tracks per index write");
@@ -163,7 +169,23 @@ core::Result<IndexCommand> ParseIndexCommand(const po::variables_map& vm) {
   c.job.prune = vm.count("prune") > 0;
   c.job.retry_failed = vm.count("retry-failed") > 0;
   c.job.build_ann = !vm.count("no-ann");
-  c.job.progress = !vm.count("no-progress");
+  const std::string progress = vm["progress"].as<std::string>();
+  if (progress != "auto" && progress != "lines" && progress != "none") {
+    return bad("--progress must be auto, lines or none, not '" + progress + "'");
+  }
+  c.job.progress = !vm.count("no-progress") && progress != "none";
+  c.job.progress_lines = progress == "lines";
+  c.pipe.timeout_seconds = vm["track-timeout"].as<double>();
+  c.pipe.timeout_seconds_per_mb = vm["track-timeout-per-mb"].as<double>();
+  if (!(c.pipe.timeout_seconds >= 0) || !(c.pipe.timeout_seconds_per_mb >= 0)) {
+    return bad("--track-timeout and --track-timeout-per-mb must be >= 0");
+  }
+  const double min_free_mb = vm["min-free-mb"].as<double>();
+  if (!(min_free_mb >= 0)) return bad("--min-free-mb must be >= 0");
+  c.job.min_free_bytes = static_cast<uint64_t>(min_free_mb * 1e6);
+  c.job.stall.warn_seconds = vm["stall-warn"].as<double>();
+  c.job.stall.abort_seconds = vm["stall-abort"].as<double>();
+  if (auto s = c.job.stall.Validate(); !s.ok()) return bad(s.message());
   c.job.write_batch = static_cast<size_t>(vm["write-batch"].as<int>());
   c.pipe.predictor.batch_size = vm["batch"].as<int>();
   c.pipe.track.min_seconds = vm["min-seconds"].as<double>();
