@@ -58,6 +58,15 @@ void PrintSummary(const coordinator::IndexJobSummary& s,
                   const coordinator::IndexJobOptions& o, int ranks, bool json) {
   const auto& st = s.stats;
   if (json) {
+    nlohmann::json per_worker = nlohmann::json::array();
+    for (size_t w = 0; w < s.per_worker.size(); ++w) {
+      const auto& p = s.per_worker[w];
+      per_worker.push_back({{"rank", ranks > 1 ? w + 1 : 0},
+                            {"host", p.host},
+                            {"tracks", p.tracks},
+                            {"audio_seconds", p.audio_seconds},
+                            {"cpu_seconds", p.cpu_seconds}});
+    }
     std::cout << nlohmann::json{
                      {"index", o.index_dir},
                      {"catalogue", o.catalogue},
@@ -72,6 +81,7 @@ void PrintSummary(const coordinator::IndexJobSummary& s,
                       s.wall_seconds > 0 ? (s.indexed + s.failed) / s.wall_seconds : 0},
                      {"ranks", ranks},
                      {"workers", s.workers},
+                     {"per_worker", per_worker},
                      {"ann_built", s.ann_built},
                      {"model_id", st.identity.model_id},
                      {"index_tracks", st.tracks},
@@ -98,6 +108,14 @@ void PrintSummary(const coordinator::IndexJobSummary& s,
             << ", calm " << st.per_quadrant[3] << "), " << st.failures
             << " failures" << (st.failures ? " (mer query --failures)" : "")
             << ", model " << st.identity.model_id << "\n";
+  if (s.per_worker.size() > 1) {
+    for (size_t w = 0; w < s.per_worker.size(); ++w) {
+      const auto& p = s.per_worker[w];
+      std::cout << "index: rank " << w + 1 << " on " << p.host << ": "
+                << p.tracks << " tracks, " << p.audio_seconds / 60
+                << " min of audio, " << p.cpu_seconds << " s CPU\n";
+    }
+  }
 }
 
 // What the command line asks for; the thread budget and GPU are resolved

@@ -231,7 +231,8 @@ core::Status IndexCoordinator::Handle(const IncomingMessage& in,
     ++st->summary.failed;
     return core::Status::Ok();
   }
-  if (std::holds_alternative<comm::WorkerDone>(in.message)) {
+  if (auto* d = std::get_if<comm::WorkerDone>(&in.message)) {
+    share.cpu_seconds = static_cast<double>(d->cpu_ms) / 1000;
     st->stall.Finished(w);
     ++st->done_workers;
     return core::Status::Ok();

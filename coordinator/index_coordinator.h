@@ -106,6 +106,7 @@ struct IndexJobSummary {
     std::string host;
     uint64_t tracks = 0;
     double audio_seconds = 0;
+    double cpu_seconds = 0;  // the worker process's, as it reported
   };
   std::vector<Worker> per_worker;
   bool ann_built = false;

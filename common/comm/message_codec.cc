@@ -127,6 +127,7 @@ std::string MessageCodec::Encode(const WorkMessage& message) {
         } else if constexpr (std::is_same_v<T, WorkerDone>) {
           w.U64(m.tracks_ok);
           w.U64(m.tracks_failed);
+          w.U64(m.cpu_ms);
         } else {
           w.String(m.host);
         }
@@ -194,6 +195,7 @@ core::Result<WorkMessage> MessageCodec::Decode(std::string_view bytes) {
       WorkerDone m;
       m.tracks_ok = r.U64();
       m.tracks_failed = r.U64();
+      m.cpu_ms = r.U64();
       message = m;
       break;
     }

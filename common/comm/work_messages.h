@@ -52,6 +52,7 @@ struct TrackFailure {
 struct WorkerDone {
   uint64_t tracks_ok = 0;
   uint64_t tracks_failed = 0;
+  uint64_t cpu_ms = 0;  // the worker process's CPU time (user + system)
   friend bool operator==(const WorkerDone&, const WorkerDone&) = default;
 };
 

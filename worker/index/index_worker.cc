@@ -1,6 +1,7 @@
 #include "worker/index/index_worker.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <string>
@@ -58,8 +59,15 @@ core::Result<IndexWorkerSummary> RunIndexWorker(
     const size_t unfinished = pipeline.pending();
     // Step 4.
     if (no_more_work && unfinished == 0) {
-      MER_RETURN_IF_ERROR(transport.Send(
-          comm::WorkerDone{summary.tracks_ok, summary.tracks_failed}));
+      struct rusage usage {};
+      ::getrusage(RUSAGE_SELF, &usage);
+      const uint64_t cpu_ms =
+          static_cast<uint64_t>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) *
+              1000 +
+          static_cast<uint64_t>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) /
+              1000;
+      MER_RETURN_IF_ERROR(transport.Send(comm::WorkerDone{
+          summary.tracks_ok, summary.tracks_failed, cpu_ms}));
       return summary;
     }
     // Step 1: ask before running dry.

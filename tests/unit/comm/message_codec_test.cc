@@ -26,7 +26,7 @@ std::vector<WorkMessage> Samples() {
       TrackResult{"t1", 7, blob},
       TrackResult{"t2", ~uint64_t{0}, ""},
       TrackFailure{"t3", 9, "song.mp3: Invalid data found when processing"},
-      WorkerDone{123, 4},
+      WorkerDone{123, 4, 56789},
       Heartbeat{"node-07.cluster"},
       Heartbeat{},
   };
