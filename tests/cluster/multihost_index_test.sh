@@ -5,13 +5,18 @@
 # ranks talking TCP over the namespaces' subnet only. The test
 #   1. indexes a small catalogue (encoded here with the ffmpeg CLI) in one
 #      process on this host: the reference;
-#   2. runs the same job on 3 hosts (coordinator on h1, workers on h2, h3),
-#      SIGKILLs the worker on h3 once tracks are being written, and asserts a
-#      clean abort: non-zero exit within a bound, a message naming the lost
-#      process, no rank or orted left behind, a partial index;
-#   3. runs the same command again on 2 hosts (h1: coordinator + worker, h2:
+#   2. runs the same job on 3 hosts (coordinator on h1, workers on h2, h3)
+#      and cuts h3's network link while its worker decodes a track: nothing
+#      closes a socket, so the job must notice the silence itself (mer's
+#      stall inspector, Open MPI's keepalive) and abort within a bound with a
+#      message naming h3; once the link is back nothing may linger;
+#   3. runs the same command on 3 hosts again (it resumes) and SIGKILLs the
+#      worker on h3: a clean abort (non-zero exit within a bound, a message
+#      naming the killed process and host, nothing left behind), the index
+#      still partial;
+#   4. runs the same command on 2 hosts (h1: coordinator + worker, h2:
 #      worker), which resumes: it must skip what was written and finish;
-#   4. asserts the resumed index equals the reference bit for bit (every
+#   5. asserts the resumed index equals the reference bit for bit (every
 #      track's V, A, confidence and quadrant; two full records with their
 #      timelines; the failure list; the statistics).
 # Everything it makes (namespaces, processes, temp folder) is removed on exit.
@@ -117,7 +122,7 @@ got=$("$tmp/nsrun" "${hosts[2]}" sh -c 'hostname; getent hosts '"${hosts[0]}" 2>
 note "hosts ${hosts[*]} up on $subnet.0/24"
 
 # ---- the catalogue: tones + noise in three codecs, one broken file ----
-ntracks=16 seconds=40
+ntracks=20 seconds=40
 codecs=(flac mp3 ogg)
 mkdir -p "$tmp/cat/a" "$tmp/cat/b"
 for i in $(seq 0 $((ntracks - 1))); do
@@ -137,13 +142,14 @@ mkdir -p "$TMPDIR"
 # The same options for every run: equal --batch gives equal floats.
 index_opts=(--catalogue "$tmp/cat" --model "$model" --json --chunk 1
             --prefetch 1 --write-batch 1 --decode-threads 1 --model-threads 1)
-# TCP only over the namespaces' subnet; keepalive so a lost host is noticed
-# in seconds (cluster/README.md); --timeout as a last resort against a hang.
+# TCP only over the namespaces' subnet; the keepalive cluster/README.md
+# recommends, so a lost host ends the job in seconds; --timeout as a last
+# resort against a hang.
 mpi_opts=(--bind-to none --oversubscribe
           --mca plm_rsh_agent "$tmp/rsh" --mca plm_rsh_no_tree_spawn 1
           --mca btl self,vader,tcp --mca btl_vader_single_copy_mechanism none
           --mca btl_tcp_if_include "$subnet.0/24" --mca oob_tcp_if_include "$subnet.0/24"
-          --mca oob_tcp_keepalive_time 5 --mca oob_tcp_keepalive_intvl 2
+          --mca oob_tcp_keepalive_time 2 --mca oob_tcp_keepalive_intvl 1
           --mca oob_tcp_keepalive_probes 3 --timeout 150)
 
 json_field() {  # FILE KEY: a field of the last JSON object in FILE
@@ -168,62 +174,96 @@ mer_pid_in() {  # HOST: the pid of the mer rank in HOST's namespace
   die "reference: indexed $(json_field "$tmp/ref.out" indexed), expected $ntracks"
 note "reference run: $ntracks indexed, $(json_field "$tmp/ref.out" failed) failed"
 
-# ---- 2. three hosts; the worker on the third is killed mid-run ----
+# ---- helpers for the 3-host runs ----
 printf '%s slots=1\n' "${hosts[@]}" > "$tmp/hostfile3"
-"$tmp/nsrun" "${hosts[0]}" mpirun --hostfile "$tmp/hostfile3" -np 3 --map-by node "${mpi_opts[@]}" \
-  "$mer" index "${index_opts[@]}" --index "$tmp/multi" > "$tmp/killed.out" 2> "$tmp/killed.err" &
-job_pid=$!
-victim="" written=""
-deadline=$(( $(date +%s) + 90 ))
-while kill -0 "$job_pid" 2>/dev/null && (( $(date +%s) < deadline )); do
-  if [[ -z $victim ]]; then
+start_3host() {  # NAME: the job on h1, h2, h3 in the background -> job_pid
+  "$tmp/nsrun" "${hosts[0]}" mpirun --hostfile "$tmp/hostfile3" -np 3 --map-by node "${mpi_opts[@]}" \
+    "$mer" index "${index_opts[@]}" --index "$tmp/multi" > "$tmp/$1.out" 2> "$tmp/$1.err" &
+  job_pid=$!
+}
+await_placement() {  # until the job's workers run on h2 and h3 -> w3
+  local w2="" deadline=$(( $(date +%s) + 90 ))
+  w3=""
+  while kill -0 "$job_pid" 2>/dev/null && (( $(date +%s) < deadline )); do
     w2=$(mer_pid_in "${hosts[1]}") w3=$(mer_pid_in "${hosts[2]}")
-    [[ -n $w2 && -n $w3 ]] && victim=$w3 &&
-      note "ranks placed: a worker on ${hosts[1]} (pid $w2) and on ${hosts[2]} (pid $w3)"
-  fi
-  if [[ -n $victim && -d $tmp/multi ]]; then
-    written=$(stats_tracks "$tmp/multi")
-    [[ -n $written ]] && (( written >= 2 )) && break
-  fi
-  sleep 0.3
-done
-kill -0 "$job_pid" 2>/dev/null ||
-  die "the 3-host job ended before a worker could be killed (rc: $(wait "$job_pid"; echo $?)): too fast or broken"
-[[ -n $victim ]] || die "no mer worker appeared in ${hosts[1]} and ${hosts[2]} within 90 s"
-(( ${written:-0} >= 2 )) || die "no tracks written within 90 s of the 3-host job"
-kill -KILL "$victim"
-t_kill=$(now_ms)
-note "SIGKILL worker pid $victim on ${hosts[2]} after $written of $entries entries were written"
-bound=30
-while kill -0 "$job_pid" 2>/dev/null && (( $(now_ms) - t_kill < bound * 1000 )); do
-  sleep 0.2
-done
-if kill -0 "$job_pid" 2>/dev/null; then
-  die "the job still runs $bound s after its worker on ${hosts[2]} was killed (a hang)"
-fi
-wait "$job_pid"; rc=$?
-job_pid=""
-note "the job exited with status $rc, $(secs $(( $(now_ms) - t_kill ))) s after the kill"
-(( rc != 0 )) || fail "the job exited 0 although a worker was killed"
-grep -q "${hosts[2]}" "$tmp/killed.err" ||
-  fail "no message names the lost host ${hosts[2]}"
-grep -Eiq "signal 9|killed" "$tmp/killed.err" ||
-  fail "no message says the process was killed"
+    [[ -n $w2 && -n $w3 ]] && { note "workers on ${hosts[1]} (pid $w2) and ${hosts[2]} (pid $w3)"; return 0; }
+    sleep 0.2
+  done
+  kill -0 "$job_pid" 2>/dev/null ||
+    die "the 3-host job ended before its workers were seen (status $(wait "$job_pid"; echo $?))"
+  die "no mer worker on both ${hosts[1]} and ${hosts[2]} within 90 s"
+}
+await_decoding() {  # PID S: until that worker has a catalogue file open, S seconds at most
+  local deadline=$(( $(now_ms) + $2 * 1000 )) f
+  while kill -0 "$job_pid" 2>/dev/null && (( $(now_ms) < deadline )); do
+    f=$(find /proc/"$1"/fd -lname "$tmp/cat/*" -printf '%l\n' 2>/dev/null | head -n 1)
+    [[ -n $f ]] && { note "worker pid $1 on ${hosts[2]} is decoding '${f#"$tmp/cat/"}'"; return 0; }
+    sleep 0.05
+  done
+  return 1
+}
+await_abort() {  # WHAT BOUND_S: the job must end within BOUND_S of t_fault, non-zero -> rc
+  while kill -0 "$job_pid" 2>/dev/null && (( $(now_ms) - t_fault < $2 * 1000 )); do sleep 0.2; done
+  kill -0 "$job_pid" 2>/dev/null && die "the job still runs $2 s after $1 (a hang)"
+  wait "$job_pid"; rc=$?
+  job_pid=""
+  note "the job exited with status $rc, $(secs $(( $(now_ms) - t_fault ))) s after $1"
+  (( rc != 0 )) || fail "the job exited 0 after $1"
+}
+
+left_on() {  # HOST...: the processes still in these namespaces
+  local h; for h in "$@"; do ip netns pids "$h" 2>/dev/null; done | tr '\n' ' '
+}
+
+# ---- 2. three hosts; the third one's link is cut mid-run ----
+# No socket closes: the job must notice the silence itself (mer index's
+# stall inspector, or the Open MPI keepalive set above, ~7 s), within 40 s.
+# The cut comes while h3's worker decodes a track, past MPI's start-up (a
+# link lost during start-up is another case: cluster/README.md).
+start_3host cut
+await_placement
+await_decoding "$w3" 30 || die "the worker on ${hosts[2]} opened no catalogue file within 30 s"
+ip -n "$tag-sw" link set port3 down
+t_fault=$(now_ms)
+note "link of ${hosts[2]} cut"
+await_abort "the cut" 40
+grep -q "${hosts[2]}" "$tmp/cut.err" || fail "no message names the silent host ${hosts[2]}"
 echo "--- the abort, as the user sees it:"
-grep -Ei "${hosts[2]}|killed|abort" "$tmp/killed.err" | head -n 5
-sleep 1
-for h in "${hosts[@]}"; do
-  left=$(ip netns pids "$h" 2>/dev/null | tr '\n' ' ')
-  [[ -z $left ]] || fail "processes left on $h after the abort: $left"
-done
+grep -E "${hosts[2]}" "$tmp/cut.err" | head -n 3
+ip -n "$tag-sw" link set port3 up
+t_up=$(now_ms)
+while [[ -n $(left_on "${hosts[@]}") ]] && (( $(now_ms) - t_up < 30000 )); do sleep 0.5; done
+left=$(left_on "${hosts[@]}")
+[[ -z $left ]] || fail "processes still running 30 s after the link came back: $left"
 after=$(stats_tracks "$tmp/multi")
-[[ -n $after ]] || die "the killed job's index cannot be opened"
-(( after >= 2 && after < entries )) ||
-  fail "the killed job's index holds $after entries; expected a partial index (2..$((entries - 1)))"
-note "partial index after the abort: $after of $entries entries"
+[[ -n $after ]] || die "the cut job's index cannot be opened"
+(( after >= 1 && after < entries )) ||
+  fail "the cut job's index holds $after entries; expected a partial index (1..$((entries - 1)))"
+note "partial index after the cut: $after of $entries entries"
+
+# ---- 3. the same command on three hosts; the third one's worker is killed ----
+start_3host killed
+await_placement
+# Mid-track if it gets that far before the job ends; killed either way.
+await_decoding "$w3" 20 || note "worker pid $w3 on ${hosts[2]} not seen decoding within 20 s"
+kill -0 "$job_pid" 2>/dev/null || die "the resumed 3-host job ended before its worker could be killed"
+kill -KILL "$w3"
+t_fault=$(now_ms)
+note "SIGKILL worker pid $w3 on ${hosts[2]}"
+await_abort "the SIGKILL" 30
+grep -q "${hosts[2]}" "$tmp/killed.err" || fail "no message names the lost host ${hosts[2]}"
+grep -Eiq "signal 9|killed" "$tmp/killed.err" || fail "no message says the process was killed"
+echo "--- the abort, as the user sees it:"
+grep -Ei "${hosts[2]}|killed" "$tmp/killed.err" | head -n 3
+sleep 1
+left=$(left_on "${hosts[@]}")
+[[ -z $left ]] || fail "processes left after the abort: $left"
+after=$(stats_tracks "$tmp/multi")
+(( after < entries )) || fail "the killed job's index is complete: the kill was not mid-run"
+note "partial index after the kill: $after of $entries entries"
 "$mer" query --index "$tmp/multi" --box -1,1,-1,1 --json > "$tmp/before_resume.jsonl" 2>> "$tmp/query.err"
 
-# ---- 3. the same command on two hosts resumes and completes ----
+# ---- 4. the same command on two hosts resumes and completes ----
 printf '%s slots=2\n%s slots=1\n' "${hosts[0]}" "${hosts[1]}" > "$tmp/hostfile2"
 t0=$(now_ms)
 timeout -s KILL 200 "$tmp/nsrun" "${hosts[0]}" mpirun --hostfile "$tmp/hostfile2" -np 3 "${mpi_opts[@]}" \
@@ -239,7 +279,7 @@ note "resumed on 2 hosts in $(secs $(( $(now_ms) - t0 ))) s: skipped $skipped, i
 (( skipped + indexed + nfailed == entries )) ||
   fail "skipped $skipped + indexed $indexed + failed $nfailed != $entries entries"
 
-# ---- 4. the resumed index equals the one-host reference, bit for bit ----
+# ---- 5. the resumed index equals the one-host reference, bit for bit ----
 dump() {  # INDEX NAME: query dumps in comparable form
   { "$mer" query --index "$1" --stats --json
     "$mer" query --index "$1" --failures --json
@@ -253,7 +293,7 @@ for line in open(sys.argv[1]):
     for k in ("indexed_at_unix", "failed_at_unix"): o.pop(k, None)
     print(json.dumps(o, sort_keys=True))' "$tmp/$2.raw" | sort > "$tmp/$2.dump"
 }
-# One record written before the kill and one after it, timelines included.
+# One record written before the faults and one after them, timelines included.
 first_id=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["track_id"])' "$tmp/before_resume.jsonl")
 last_id=$(python3 -c 'import json,sys
 before={json.loads(l)["track_id"] for l in open(sys.argv[1])}
