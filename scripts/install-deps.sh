@@ -11,6 +11,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ccache git
+  iproute2 util-linux  # ip netns, nsenter, unshare: tests/cluster (hosts as namespaces)
   libopenmpi-dev openmpi-bin
   libtorch-dev libopenblas0
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev ffmpeg
