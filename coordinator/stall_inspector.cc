@@ -1,18 +1,12 @@
 #include "coordinator/stall_inspector.h"
 
-#include <cstdio>
 #include <map>
 
 #include "common/core/check.h"
+#include "common/core/progress.h"
 
 namespace mer::coordinator {
 namespace {
-
-std::string Seconds(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.0f s", s);
-  return buf;
-}
 
 // "rank 3" or "ranks 1-2" or "ranks 1, 3"
 std::string Ranks(const std::vector<int>& ranks) {
@@ -88,8 +82,8 @@ core::Status StallInspector::Check(
     if (options_.abort_seconds > 0 && silent >= options_.abort_seconds) {
       return core::Status::Aborted(
           "index", "worker " + Name(worker) + " silent for " +
-                       Seconds(silent) + " (--stall-abort " +
-                       Seconds(options_.abort_seconds) +
+                       core::FormatDuration(silent) + " (--stall-abort " +
+                       core::FormatDuration(options_.abort_seconds) +
                        "): its process, node or network link is lost. The " +
                        std::to_string(held(worker)) +
                        " tracks it held are not written; run the same "
@@ -98,10 +92,11 @@ core::Status StallInspector::Check(
     if (!w.warned && silent >= options_.warn_seconds) {
       w.warned = true;
       std::string line = "worker " + Name(worker) + " silent for " +
-                         Seconds(silent) + ", holding " +
+                         core::FormatDuration(silent) + ", holding " +
                          std::to_string(held(worker)) + " tracks";
       if (options_.abort_seconds > 0) {
-        line += "; the job aborts at " + Seconds(options_.abort_seconds) +
+        line += "; the job aborts at " +
+                core::FormatDuration(options_.abort_seconds) +
                 " (--stall-abort)";
       }
       warn(line);
