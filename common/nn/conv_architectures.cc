@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include "common/nn/architectures.h"
+#include "common/nn/sync_batch_norm.h"
 
 namespace mer::nn {
 
@@ -18,7 +19,7 @@ ConvBlockImpl::ConvBlockImpl(int in_channels, int out_channels, int pool_f,
 }
 
 torch::Tensor ConvBlockImpl::forward(torch::Tensor x) {
-  x = torch::elu(bn_->forward(conv_->forward(x)));
+  x = torch::elu(ForwardBatchNorm(*bn_, conv_->forward(x)));
   if (pool_f_ > 1 || pool_t_ > 1) {
     x = torch::max_pool2d(x, {pool_f_, pool_t_});
   }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "common/nn/architectures.h"
+#include "common/nn/sync_batch_norm.h"
 
 namespace mer::nn {
 
@@ -56,7 +57,7 @@ ModelOutput EmotionModelImpl::forward(const torch::Tensor& x) {
               ") needs at least ", config_.MinFrames(), " frames, input has ",
               x.size(2));
   torch::Tensor h = input_bn_
-                        ? input_bn_->forward(x)
+                        ? ForwardBatchNorm(*input_bn_, x)
                         : (x + config_.input_offset) * config_.input_scale;
   torch::Tensor stats;
   if (stats_fc_) {
@@ -67,7 +68,7 @@ ModelOutput EmotionModelImpl::forward(const torch::Tensor& x) {
              .abs()
              .mean(2)},
         1);
-    stats = torch::elu(stats_fc_->forward(stats_bn_->forward(stats)));
+    stats = torch::elu(stats_fc_->forward(ForwardBatchNorm(*stats_bn_, stats)));
   }
   if (config_.input_freq_pool > 1 || config_.input_time_pool > 1) {
     h = torch::avg_pool2d(h.unsqueeze(1),
