@@ -9,6 +9,7 @@
 #include "common/core/atomic_file.h"
 #include "storage/feature_shard.h"
 #include "worker/parallel_features.h"
+#include "worker/rank_progress.h"
 
 namespace mer::worker {
 namespace fs = std::filesystem;
@@ -73,6 +74,9 @@ core::Status WriteMyShard(const ExtractOptions& options,
                           comm::Communicator& comm, ExtractSummary* summary,
                           int64_t* extracted) {
   const int rank = comm.rank(), size = comm.size();
+  // First, so that an early return below still reports to rank 0.
+  RankProgress progress(comm, static_cast<int64_t>(set.tracks.size()),
+                        "extract", options.progress);
   std::vector<size_t> mine;
   std::vector<std::string> paths;
   for (size_t i = rank; i < set.tracks.size(); i += size) {
@@ -90,8 +94,7 @@ core::Status WriteMyShard(const ExtractOptions& options,
   p.front_end = options.front_end;
   p.track = options.track;
   p.threads = options.threads;
-  p.progress = options.progress && rank == 0;
-  p.label = "extract";
+  p.on_counts = progress.Callback();
   core::Status write_status;
   ComputeFeaturesInParallel(
       paths, p, size, [&](size_t k, core::Result<TrackFeatures> f) {
@@ -117,6 +120,7 @@ core::Status WriteMyShard(const ExtractOptions& options,
         summary->audio_seconds += f->seconds;
         ++*extracted;
       });
+  progress.Finish();
   MER_RETURN_IF_ERROR(write_status);
   return writer->Finish();
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -23,7 +24,7 @@ void ComputeFeaturesInParallel(const std::vector<std::string>& paths,
   threads = std::max(1, threads);
   core::ProgressOptions popts;
   popts.label = options.label;
-  popts.enabled = options.progress;
+  popts.enabled = options.progress && !options.on_counts;
   core::Progress progress(popts, static_cast<int64_t>(paths.size()));
   std::atomic<size_t> next{0};
   std::mutex mu;  // guards everything below, the sink and the progress line
@@ -33,6 +34,8 @@ void ComputeFeaturesInParallel(const std::vector<std::string>& paths,
   const size_t window = 4 * static_cast<size_t>(threads);
   int64_t done = 0, failed = 0;
   double audio = 0;
+  int working = 0;  // threads still taking tracks
+  std::condition_variable changed;  // a track done, or a thread finished
   auto work = [&] {
     dsp::LogMelExtractor extractor(options.front_end);
     for (size_t k; (k = next.fetch_add(1)) < paths.size();) {
@@ -61,11 +64,47 @@ void ComputeFeaturesInParallel(const std::vector<std::string>& paths,
       progress.Update(done, failed, audio);
     }
   };
+  if (!options.on_counts) {
+    std::vector<std::thread> pool;
+    for (int i = 1; i < threads; ++i) pool.emplace_back(work);
+    work();
+    for (auto& th : pool) th.join();
+    progress.Finish();
+    return;
+  }
+  // The calling thread watches and reports; `threads` threads decode.
+  auto counts = [&] {
+    FeatureCounts c;
+    c.done = done;
+    c.failed = failed;
+    c.audio_seconds = audio;
+    return c;
+  };
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(work);
-  work();
+  working = threads;
+  for (int i = 0; i < threads; ++i) {
+    pool.emplace_back([&] {
+      work();
+      std::lock_guard<std::mutex> lock(mu);
+      --working;
+      changed.notify_all();
+    });
+  }
+  for (;;) {
+    FeatureCounts c;
+    bool finished = false;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait_for(lock, std::chrono::milliseconds(500),
+                       [&] { return working == 0; });
+      finished = working == 0;
+      c = counts();
+    }
+    if (finished) break;
+    options.on_counts(c, false);
+  }
   for (auto& th : pool) th.join();
-  progress.Finish();
+  options.on_counts(counts(), true);
 }
 
 }  // namespace mer::worker

@@ -11,12 +11,19 @@
 //   ComputeFeaturesInParallel(paths, options, comm.size(),
 //       [&](size_t i, core::Result<TrackFeatures> f) { ... });
 //
+// With `on_counts` the calling thread only watches: it hands the counts so
+// far to on_counts about twice a second and once at the end, and that
+// callback reports progress (rank 0's line over every rank's tracks, in
+// worker/extract_job.cc) instead of the function's own line.
+//
 // Thread-safety: `sink` is called under one mutex, so it needs no locking
-// of its own; it must not throw. Returns once every track went through it,
-// index 0, 1, 2, ... in turn.
+// of its own; it must not throw. `on_counts` runs on the calling thread
+// only (it may make MPI calls). Returns once every track went through the
+// sink, index 0, 1, 2, ... in turn.
 #ifndef MER_WORKER_PARALLEL_FEATURES_H_
 #define MER_WORKER_PARALLEL_FEATURES_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -27,6 +34,13 @@
 
 namespace mer::worker {
 
+// A rank's tracks so far.
+struct FeatureCounts {
+  int64_t done = 0;
+  int64_t failed = 0;
+  double audio_seconds = 0;
+};
+
 struct ParallelFeatureOptions {
   dsp::FrontEndParams front_end;
   TrackFeatureOptions track;
@@ -35,6 +49,8 @@ struct ParallelFeatureOptions {
   int threads = 0;
   bool progress = true;            // a progress line on stderr
   std::string label = "features";  // its label
+  // See above; when set, `progress` and `label` are not used.
+  std::function<void(const FeatureCounts& counts, bool final)> on_counts;
 };
 
 using FeatureSink =

@@ -20,6 +20,8 @@ std::string_view MessageTagName(MessageTag tag) {
       return "heartbeat";
     case MessageTag::kControl:
       return "control";
+    case MessageTag::kProgress:
+      return "progress";
     case MessageTag::kTest:
       return "test";
   }

@@ -19,6 +19,7 @@ enum class MessageTag : int {
   kHeartbeat = 7,     // worker -> coordinator: alive, and on which host
   // Control plane of other jobs (training, extraction).
   kControl = 20,  // free-form control payload (JSON or protobuf bytes)
+  kProgress = 21,  // rank -> rank 0: counts of its share of an extraction
   kTest = 99,     // reserved for tests of the transport
 };
 

@@ -12,6 +12,7 @@
 #include "common/core/digest.h"
 #include "worker/extract_job.h"
 #include "worker/parallel_features.h"
+#include "worker/rank_progress.h"
 
 namespace mer::worker {
 namespace fs = std::filesystem;
@@ -130,8 +131,12 @@ struct RankFeatures {
 };
 
 RankFeatures DecodeMine(const core::LabelledSet& set,
-                        const LabelsSourceOptions& options, int rank,
-                        int size) {
+                        const LabelsSourceOptions& options,
+                        comm::Communicator& comm) {
+  const int rank = comm.rank(), size = comm.size();
+  // One line on rank 0 over every rank's tracks.
+  RankProgress progress(comm, static_cast<int64_t>(set.tracks.size()),
+                        "features", options.progress);
   RankFeatures r;
   std::vector<std::string> paths;
   for (size_t i = rank; i < set.tracks.size(); i += size) {
@@ -144,7 +149,7 @@ RankFeatures DecodeMine(const core::LabelledSet& set,
   p.front_end = options.front_end;
   p.track = options.track;
   p.threads = options.threads;
-  p.progress = options.progress && rank == 0;
+  p.on_counts = progress.Callback();
   ComputeFeaturesInParallel(paths, p, size,
                             [&](size_t k, core::Result<TrackFeatures> f) {
                               if (f.ok()) {
@@ -199,7 +204,7 @@ core::Result<TrainingData> TrainingData::FromLabels(
     spdlog::info("{}", set.lexicon->Summary());
   }
   const int n_mels = options.front_end.n_mels;
-  const RankFeatures mine = DecodeMine(set, options, comm.rank(), comm.size());
+  const RankFeatures mine = DecodeMine(set, options, comm);
   std::vector<std::vector<float>> all_mels(set.tracks.size());
   std::vector<std::string> all_errors(set.tracks.size());
   std::vector<bool> seen(set.tracks.size(), false);
