@@ -93,7 +93,9 @@ void AddTrainOptions(po::options_description* desc,
       "head");
   train->add_options()("epochs", po::value<int>()->default_value(30), "epochs")(
       "batch-size", po::value<int>()->default_value(24),
-      "segments per step and rank")(
+      "segments per step and rank (the global batch is ranks x this; on "
+      "--resume with another rank count it follows the checkpoint's global "
+      "batch when not given)")(
       "lr", po::value<double>()->default_value(1e-3), "Adam learning rate")(
       "weight-decay", po::value<double>()->default_value(1e-4),
       "decoupled weight decay (AdamW)")(
@@ -125,6 +127,10 @@ void AddTrainOptions(po::options_description* desc,
       "eval-windows", po::value<int>()->default_value(0),
       "score validation and CV test tracks from at most N windows each, for "
       "speed (0 = every window, as users' tracks)")(
+      "no-sync-batchnorm",
+      "BatchNorm statistics per rank instead of over the global batch (with "
+      "several ranks; then N ranks x b no longer train what 1 rank x N*b "
+      "trains)")(
       "seed", po::value<uint64_t>()->default_value(1),
       "seed of weights, crops, augmentation, splits");
 }
@@ -205,6 +211,7 @@ core::Status ParseTraining(const po::variables_map& vm,
   t->patience = vm["patience"].as<int>();
   t->average_last = vm["average-last"].as<int>();
   t->eval_max_windows = vm["eval-windows"].as<int>();
+  t->sync_batchnorm = !vm.count("no-sync-batchnorm");
   t->seed = vm["seed"].as<uint64_t>();
   return core::Status::Ok();
 }
@@ -232,6 +239,7 @@ core::Result<worker::TrainJobOptions> ParseTrainJob(
   r.device = vm["device"].as<std::string>();
   r.progress = !vm.count("no-progress");
   r.resume = vm.count("resume") > 0;
+  r.batch_follows_checkpoint = vm["batch-size"].defaulted();
   if (vm.count("checkpoint-dir")) {
     r.checkpoint_dir = vm["checkpoint-dir"].as<std::string>();
   } else if (!o.out.empty() && o.folds == 0) {

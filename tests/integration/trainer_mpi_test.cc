@@ -1,6 +1,8 @@
 // mer train's trainer under MPI (and as a singleton): a synthetic corpus is
-// learned; N ranks x batch b equal 1 rank x batch N*b; uneven slices (a rank
-// without samples in a step) do not hang; resume equals a straight run; a
+// learned; N ranks x batch b equal 1 rank x batch N*b, for a model without
+// BatchNorm and, with synchronised BatchNorm, for the crnn; uneven slices (a
+// rank without samples in a step) do not hang; resume equals a straight
+// run, on the same rank count and on another with the same global batch; a
 // bundle round-trips through eval; features of another front end are
 // refused. The tag head's tests are in trainer_tags_mpi_test.cc.
 #include <gtest/gtest.h>
@@ -10,11 +12,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 
 #include "common/comm/communicator.h"
 #include "common/dsp/front_end_params.h"
 #include "common/nn/bundle_manifest.h"
+#include "common/nn/emotion_model.h"
 #include "common/nn/metrics.h"
 #include "storage/feature_shard.h"
 #include "tests/integration/trainer_test_util.h"
@@ -96,6 +100,186 @@ TEST_F(TrainerTest, NRanksWithBatchBEqualOneRankWithBatchNB) {
   for (size_t i = 0; i < sum.size(); ++i) {
     ASSERT_NEAR(sum[i] / world_.size(), parallel[i], 1e-6) << i;
   }
+}
+
+// A communicator of this rank alone, for "1 rank x N*b" beside the world.
+class SelfComm {
+ public:
+  explicit SelfComm(comm::Communicator& world) {
+    MPI_Comm_split(world.handle(), world.rank(), 0, &self_);
+    comm_.emplace(self_);
+  }
+  ~SelfComm() {
+    comm_.reset();
+    MPI_Comm_free(&self_);
+  }
+  comm::Communicator& get() { return *comm_; }
+
+ private:
+  MPI_Comm self_ = MPI_COMM_NULL;
+  std::optional<comm::Communicator> comm_;
+};
+
+// The crnn with all three kinds of BatchNorm (input, conv blocks, the
+// statistics branch) and no dropout (its masks are drawn per rank).
+TrainerOptions BatchNormOptions() {
+  TrainerOptions o = SmallOptions();
+  o.model.input_norm = "batchnorm";
+  o.model.stats_dim = 8;
+  o.model.cnn_dropout = 0;
+  o.model.rnn_dropout = 0;
+  o.crops_per_track = 1;
+  o.epochs = 2;
+  return o;
+}
+
+// Largest difference of two flattened states of `o`'s model, leaving out
+// the conv biases before BatchNorm and the running means of those
+// BatchNorms: BatchNorm cancels the biases, so their gradient is rounding
+// noise that Adam's normalised steps turn into moves of the learning rate's
+// size, different on every layout and harmless to the model; the running
+// mean of a conv's output carries its bias along.
+double WorstDifference(const TrainerOptions& o, const std::vector<float>& a,
+                       const std::vector<float>& b) {
+  nn::ModelConfig c = o.model;
+  c.n_mels = kMels;
+  auto model = nn::MakeModel(c.Resolved());
+  EXPECT_TRUE(model.ok());
+  EXPECT_EQ(a.size(), b.size());
+  if (!model.ok() || a.size() != b.size()) return 1e9;
+  double worst = 0;
+  size_t pos = 0;
+  for (const auto& [name, t] : nn::OrderedState(*model)) {
+    const size_t n = static_cast<size_t>(t.numel());
+    auto ends_with = [&](const std::string& tail) {
+      return name.size() >= tail.size() &&
+             name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    const bool cancelled =
+        ends_with("conv.bias") ||
+        (name.rfind("blocks.", 0) == 0 && ends_with(".bn.running_mean"));
+    for (size_t i = pos; i < pos + n && !cancelled; ++i) {
+      const double d = std::fabs(static_cast<double>(a[i]) - b[i]);
+      if (!(d <= worst)) worst = d;  // a NaN sticks
+    }
+    pos += n;
+  }
+  EXPECT_EQ(pos, a.size());
+  return worst;
+}
+
+std::vector<float> TrainBatchNormState(const TrainingData& data,
+                                       TrainerOptions o, int batch,
+                                       comm::Communicator& comm) {
+  o.batch_size = batch;
+  auto trainer =
+      Trainer::Create(data, {Range(0, 10), {}, {}}, o, QuietRun(), comm);
+  EXPECT_TRUE(trainer.ok()) << trainer.status().ToString();
+  if (!trainer.ok()) return {};
+  EXPECT_OK((*trainer)->Run());
+  return (*trainer)->FlatState();
+}
+
+TEST_F(TrainerTest, SyncBatchNormMakesNRanksEqualOneRankForTheCrnn) {
+  if (world_.size() < 2) GTEST_SKIP() << "needs at least 2 ranks";
+  SharedTempDir tmp(world_);
+  WriteCorpus(tmp.path() + "/shards", 10, 6, SmallFrontEnd(), world_);
+  auto data = TrainingData::FromShards(tmp.path() + "/shards");
+  ASSERT_TRUE(data.ok());
+  // 10 samples, global batch 4 x N: the last step of each epoch leaves the
+  // last ranks without samples (they run a stand-in batch in the
+  // BatchNorm reductions).
+  const int b = 4;
+  TrainerOptions o = BatchNormOptions();
+  ASSERT_TRUE(o.sync_batchnorm);  // the default
+  const std::vector<float> parallel = TrainBatchNormState(*data, o, b, world_);
+  std::vector<float> single;
+  {
+    SelfComm self(world_);
+    single = TrainBatchNormState(*data, o, b * world_.size(), self.get());
+  }
+  ASSERT_FALSE(parallel.empty());
+  EXPECT_LE(WorstDifference(o, parallel, single), 1e-5);
+  // Every rank holds the same parameters and running statistics.
+  std::vector<float> sum = parallel;
+  world_.AllreduceSum(sum.data(), sum.size());
+  for (size_t i = 0; i < sum.size(); ++i) {
+    ASSERT_NEAR(sum[i] / world_.size(), parallel[i], 1e-5) << i;
+  }
+
+  // Per-rank statistics are another computation: the comparison above
+  // would have seen it.
+  o.sync_batchnorm = false;
+  const std::vector<float> per_rank = TrainBatchNormState(*data, o, b, world_);
+  EXPECT_GT(WorstDifference(o, per_rank, single), 1e-3);
+}
+
+TEST_F(TrainerTest, ResumeOnAnotherRankCountKeepsTheGlobalBatch) {
+  if (world_.size() < 2) GTEST_SKIP() << "needs at least 2 ranks";
+  SharedTempDir tmp(world_);
+  WriteCorpus(tmp.path() + "/shards", 10, 7, SmallFrontEnd(), world_);
+  auto data = TrainingData::FromShards(tmp.path() + "/shards");
+  ASSERT_TRUE(data.ok());
+  const int n = world_.size(), b = 4;
+  TrainerOptions o = BatchNormOptions();
+  o.epochs = 4;
+  const TrainSplit split{Range(0, 10), {}, {}};
+
+  // Straight: one rank, global batch N x b.
+  std::vector<float> straight;
+  {
+    SelfComm self(world_);
+    TrainerOptions one = o;
+    one.batch_size = n * b;
+    ASSERT_OK_AND_ASSIGN(
+        auto t, Trainer::Create(*data, split, one, QuietRun(), self.get()));
+    ASSERT_OK(t->Run());
+    straight = t->FlatState();
+  }
+
+  // Two epochs on N ranks x b, then resumed on one rank.
+  TrainerRunOptions run = QuietRun();
+  run.checkpoint_dir = tmp.path() + "/ckpt";
+  o.batch_size = b;
+  {
+    ASSERT_OK_AND_ASSIGN(auto first,
+                         Trainer::Create(*data, split, o, run, world_));
+    ASSERT_OK(first->Run(2));
+  }
+  // Each rank resumes alone from its own copy (a run writes its checkpoint).
+  world_.Barrier();
+  const std::string mine =
+      tmp.path() + "/ckpt-" + std::to_string(world_.rank());
+  fs::create_directories(mine);
+  fs::copy_file(run.checkpoint_dir + "/checkpoint.pt", mine + "/checkpoint.pt");
+  world_.Barrier();
+  SelfComm self(world_);
+  run.checkpoint_dir = mine;
+  run.resume = true;
+
+  // The user's per-rank batch with another global batch: refused, saying
+  // what to pass.
+  auto refused = Trainer::Create(*data, split, o, run, self.get());
+  ASSERT_OK(refused.status());
+  const core::Status why = (*refused)->Run();
+  ASSERT_FALSE(why.ok());
+  EXPECT_NE(why.message().find("global batch of " + std::to_string(n * b) +
+                               " (" + std::to_string(n) + " ranks x " +
+                               std::to_string(b) + ")"),
+            std::string::npos)
+      << why.ToString();
+  EXPECT_NE(why.message().find("pass --batch-size " + std::to_string(n * b)),
+            std::string::npos)
+      << why.ToString();
+
+  // No --batch-size given: the per-rank batch follows the global batch and
+  // the run ends where the straight one did.
+  run.batch_follows_checkpoint = true;
+  ASSERT_OK_AND_ASSIGN(auto resumed,
+                       Trainer::Create(*data, split, o, run, self.get()));
+  ASSERT_OK(resumed->Run());
+  ASSERT_EQ(resumed->history().size(), 4u);
+  EXPECT_LE(WorstDifference(o, resumed->FlatState(), straight), 1e-5);
 }
 
 TEST_F(TrainerTest, ResumeEqualsAnUninterruptedRun) {

@@ -1,5 +1,7 @@
 #include "worker/train/checkpoint_store.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,19 +25,24 @@ std::vector<float> TensorVec(const torch::Tensor& t) {
 }
 
 // The settings whose change would make a resumed run differ from a straight
-// one. Checkpoints of earlier versions also stored how the run went
-// (threads, device, ...) and an evaluation hop that is now the front end's;
-// those keys are dropped, and settings added later take their default when
-// a checkpoint lacks them, so an older checkpoint still resumes.
+// one, but for the batch (compared as the global batch, apart). Checkpoints
+// of earlier versions also stored how the run went (threads, device, ...)
+// and an evaluation hop that is now the front end's; those keys are
+// dropped, and settings added later take the value that reproduces what
+// those versions did when a checkpoint lacks them, so an older checkpoint
+// still resumes.
 nlohmann::json ShapingSettings(nlohmann::json j) {
   for (const char* k : {"progress", "threads", "checkpoint_dir", "resume",
                         "label", "stop_after", "return_state", "device",
-                        "local_rank", "eval_hop_frames"}) {
+                        "local_rank", "eval_hop_frames", "batch_size",
+                        "global_batch"}) {
     j.erase(k);
   }
   const TrainerOptions defaults;
   if (!j.contains("tags")) j["tags"] = defaults.tags;
   if (!j.contains("tag_weight")) j["tag_weight"] = defaults.tag_weight;
+  // Before the option, BatchNorm statistics were per rank.
+  if (!j.contains("sync_batchnorm")) j["sync_batchnorm"] = false;
   return j;
 }
 
@@ -91,8 +98,11 @@ void ReadProgress(const nlohmann::json& meta, TrainingProgress* p) {
 }  // namespace
 
 CheckpointStore::CheckpointStore(std::string dir, nlohmann::json settings,
-                                 comm::Communicator* comm)
-    : dir_(std::move(dir)), settings_(std::move(settings)), comm_(comm) {}
+                                 comm::Communicator* comm, bool batch_follows)
+    : dir_(std::move(dir)),
+      settings_(std::move(settings)),
+      comm_(comm),
+      batch_follows_(batch_follows) {}
 
 std::string CheckpointStore::path() const {
   return (fs::path(dir_) / "checkpoint.pt").string();
@@ -108,7 +118,10 @@ core::Status CheckpointStore::Save(const nn::EmotionModel& model,
     std::ostringstream bytes;
     try {
       nlohmann::json meta = ProgressJson(progress);
-      meta["options"] = ShapingSettings(settings_);
+      meta["options"] = settings_;
+      meta["options"]["global_batch"] =
+          settings_["batch_size"].get<int64_t>() * comm_->size();
+      meta["ranks"] = comm_->size();
       torch::serialize::OutputArchive archive, model_archive, optim_archive;
       model->save(model_archive);
       optimizer.save(optim_archive);
@@ -163,13 +176,20 @@ core::Result<bool> CheckpointStore::Load(nn::EmotionModel model,
 core::Status CheckpointStore::Parse(const std::string& bytes,
                                     nn::EmotionModel model,
                                     torch::optim::Optimizer& optimizer,
-                                    TrainingProgress* progress) const {
+                                    TrainingProgress* progress) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(bytes.data(), bytes.size());
     c10::IValue meta_value;
     archive.read("meta", meta_value);
     const nlohmann::json meta = nlohmann::json::parse(meta_value.toStringRef());
+    // Checkpoints before the global batch was recorded were resumed on
+    // their own rank count only: this one.
+    const int then_ranks = meta.value("ranks", comm_->size());
+    const int64_t then_global = meta["options"].value(
+        "global_batch", meta["options"]["batch_size"].get<int64_t>() *
+                            then_ranks);
+    MER_RETURN_IF_ERROR(MatchGlobalBatch(then_global, then_ranks));
     const nlohmann::json now = ShapingSettings(settings_);
     const nlohmann::json then = ShapingSettings(meta["options"]);
     if (then != now) {
@@ -199,6 +219,39 @@ core::Status CheckpointStore::Parse(const std::string& bytes,
     return core::Status::Corruption("checkpoint", e.what());
   }
   return core::Status::Ok();
+}
+
+core::Status CheckpointStore::MatchGlobalBatch(int64_t then_global,
+                                               int then_ranks) {
+  const int ranks = comm_->size();
+  const int64_t batch = settings_["batch_size"].get<int64_t>();
+  if (then_global == batch * ranks) return core::Status::Ok();
+  const std::string then_layout =
+      then_ranks > 0 && then_global % then_ranks == 0
+          ? fmt::format(" ({} rank{} x {})", then_ranks,
+                        then_ranks == 1 ? "" : "s", then_global / then_ranks)
+          : std::string();
+  if (then_global % ranks != 0) {
+    return core::Status::InvalidArgument(
+        "checkpoint",
+        fmt::format("it was trained with a global batch of {}{}, which {} "
+                    "rank{} cannot split evenly; resume on a rank count that "
+                    "divides {}, or start afresh without --resume",
+                    then_global, then_layout, ranks, ranks == 1 ? "" : "s",
+                    then_global));
+  }
+  const int64_t follow = then_global / ranks;
+  if (batch_follows_) {
+    settings_["batch_size"] = follow;
+    return core::Status::Ok();
+  }
+  return core::Status::InvalidArgument(
+      "checkpoint",
+      fmt::format("it was trained with a global batch of {}{}, this run's is "
+                  "{} ({} rank{} x {}); pass --batch-size {} (or leave it out) "
+                  "to keep it, or start afresh without --resume",
+                  then_global, then_layout, batch * ranks, ranks,
+                  ranks == 1 ? "" : "s", batch, follow));
 }
 
 }  // namespace mer::worker

@@ -11,6 +11,14 @@
 // it and broadcasts the bytes; a checkpoint made with other settings is
 // refused, naming what differs ("epochs 2 -> 3").
 //
+// The batch is compared as the global batch (ranks x per-rank batch): a
+// run may resume on another rank count with the same global batch, and
+// then continues exactly (BatchAssembler lays every step out the same way
+// over any rank count). With `batch_follows` (the user gave no per-rank
+// batch) the per-rank batch follows the checkpoint's global batch when the
+// rank count divides it; otherwise a different global batch is refused,
+// saying which --batch-size keeps it.
+//
 // Collective: every rank calls Save and Load, and every rank gets the same
 // answer, so no rank goes on alone into the next collective.
 #ifndef MER_WORKER_TRAIN_CHECKPOINT_STORE_H_
@@ -44,7 +52,7 @@ class CheckpointStore {
  public:
   // `settings`: TrainerOptions::ToJson() of the run. `comm` is not owned.
   CheckpointStore(std::string dir, nlohmann::json settings,
-                  comm::Communicator* comm);
+                  comm::Communicator* comm, bool batch_follows = false);
 
   std::string path() const;
 
@@ -58,14 +66,21 @@ class CheckpointStore {
                           torch::optim::Optimizer& optimizer,
                           TrainingProgress* progress);
 
+  // The per-rank batch this run trains with: the settings' batch_size, or,
+  // after Load with batch_follows, the checkpoint's global batch / ranks.
+  int batch_size() const { return settings_["batch_size"].get<int>(); }
+
  private:
   core::Status Parse(const std::string& bytes, nn::EmotionModel model,
                      torch::optim::Optimizer& optimizer,
-                     TrainingProgress* progress) const;
+                     TrainingProgress* progress);
+  // Reconciles the checkpoint's global batch with this run's (see above).
+  core::Status MatchGlobalBatch(int64_t then_global, int then_ranks);
 
   std::string dir_;
   nlohmann::json settings_;
   comm::Communicator* comm_;  // not owned
+  bool batch_follows_;
 };
 
 }  // namespace mer::worker

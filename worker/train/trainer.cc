@@ -14,6 +14,7 @@
 #include "common/nn/model_bundle.h"
 #include "common/nn/model_loss.h"
 #include "common/nn/predictor.h"
+#include "common/nn/sync_batch_norm.h"
 #include "common/nn/track_inference.h"
 #include "common/nn/va_calibration.h"
 #include "worker/track_features.h"
@@ -35,6 +36,16 @@ core::Result<torch::Device> ResolveDevice(const TrainerRunOptions& run) {
       run.local_rank % static_cast<int>(torch::cuda::device_count()));
 }
 
+BatchOptions BatchOptionsFor(const TrainerOptions& options) {
+  BatchOptions b;
+  b.frames = options.model.n_frames;
+  b.batch_size = options.batch_size;
+  b.crops_per_track = options.crops_per_track;
+  b.seed = options.seed;
+  b.augment = options.augment;
+  return b;
+}
+
 }  // namespace
 
 struct Trainer::Impl {
@@ -51,6 +62,7 @@ struct Trainer::Impl {
   core::Status Resume();
   core::Status RunEpoch();
   void TrainStep(int step, double* loss_sum, int64_t* samples);
+  void StandInStep();
   core::Status SyncGradients();
   void Validate(EpochMetrics* m);
   TrackScores Score(const std::vector<int>& tracks);
@@ -62,7 +74,7 @@ struct Trainer::Impl {
 
   const TrainingData& data;
   const TrainSplit split;
-  const TrainerOptions options;
+  TrainerOptions options;  // batch_size may follow a resumed checkpoint
   const TrainerRunOptions run;
   comm::Communicator& comm;
   Parts parts;
@@ -78,6 +90,7 @@ struct Trainer::Impl {
   TrainingBatch batch;
   bool resumed = false;  // the checkpoint was consulted
   bool val_quadrants = false;
+  bool sync_batchnorm = false;  // options.sync_batchnorm on more than 1 rank
 };
 
 core::Result<std::unique_ptr<Trainer>> Trainer::Create(
@@ -91,14 +104,9 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(
                           .status()
                           .WithContext("the data's front end"));
   Parts parts;
-  BatchOptions b;
-  b.frames = options.model.n_frames;
-  b.batch_size = options.batch_size;
-  b.crops_per_track = options.crops_per_track;
-  b.seed = options.seed;
-  b.augment = options.augment;
   parts.batches = std::make_unique<BatchAssembler>(
-      data, split.train, b, options.model.num_tags, comm.rank(), comm.size());
+      data, split.train, BatchOptionsFor(options), options.model.num_tags,
+      comm.rank(), comm.size());
   comm::GradientSyncOptions sync;
   sync.cuda_device = device.is_cuda() ? device.index() : -1;
   MER_ASSIGN_OR_RETURN(parts.gradients, comm::MakeGradientReducer(&comm, sync));
@@ -106,7 +114,8 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(
       options.epochs, options.average_last, options.patience);
   if (!run.checkpoint_dir.empty()) {
     parts.checkpoints = std::make_unique<CheckpointStore>(
-        run.checkpoint_dir, options.ToJson(), &comm);
+        run.checkpoint_dir, options.ToJson(), &comm,
+        run.batch_follows_checkpoint);
   }
   if (bundle != nullptr) {
     parts.bundle = std::make_unique<BundleWriter>(*bundle, &comm);
@@ -137,9 +146,15 @@ void Trainer::Impl::Build() {
   optimizer = std::make_unique<torch::optim::AdamW>(
       params, torch::optim::AdamWOptions(options.learning_rate)
                   .weight_decay(options.weight_decay));
+  sync_batchnorm = options.sync_batchnorm && comm.size() > 1;
   if (comm.rank() == 0 && comm.size() > 1) {
-    spdlog::info("{}gradients averaged over {} ranks with {}", Prefix(": "),
-                 comm.size(), parts.gradients->name());
+    spdlog::info(
+        "{}gradients averaged over {} ranks with {}; global batch {} ({} x "
+        "{}); BatchNorm statistics {}",
+        Prefix(": "), comm.size(), parts.gradients->name(),
+        options.batch_size * comm.size(), comm.size(), options.batch_size,
+        sync_batchnorm ? "over the global batch (--no-sync-batchnorm: per rank)"
+                       : "per rank");
   }
   loss.label_smoothing = options.label_smoothing;
   loss.va_weight = options.va_weight;
@@ -191,6 +206,19 @@ core::Status Trainer::Impl::Resume() {
     spdlog::info("{}resuming after epoch {} from {}", Prefix(": "),
                  progress.epoch, parts.checkpoints->path());
   }
+  if (parts.checkpoints->batch_size() != options.batch_size) {
+    // Another rank count, the same global batch: the per-rank batch follows.
+    options.batch_size = parts.checkpoints->batch_size();
+    parts.batches = std::make_unique<BatchAssembler>(
+        data, split.train, BatchOptionsFor(options), options.model.num_tags,
+        comm.rank(), comm.size());
+    if (comm.rank() == 0) {
+      spdlog::info("{}keeping the checkpoint's global batch of {}: {} per "
+                   "rank on {} rank{}",
+                   Prefix(": "), parts.batches->global_batch(),
+                   options.batch_size, comm.size(), comm.size() == 1 ? "" : "s");
+    }
+  }
   return core::Status::Ok();
 }
 
@@ -218,16 +246,23 @@ core::Status Trainer::Impl::RunEpoch() {
   torch::manual_seed(SampleKey(options.seed, epoch, 0xD40u + comm.rank()));
   model->train();
   double sums[2] = {0, 0};  // loss x samples, samples
-  for (int s = 0; s < parts.batches->steps(); ++s) {
-    int64_t samples = 0;
-    TrainStep(s, &sums[0], &samples);
-    sums[1] += static_cast<double>(samples);
-    MER_RETURN_IF_ERROR(SyncGradients());
-    optimizer->step();
+  {
+    std::optional<nn::BatchNormSync> bn_sync;
+    if (sync_batchnorm) {
+      bn_sync.emplace([this](double* v, size_t n) { comm.AllreduceSum(v, n); });
+    }
+    for (int s = 0; s < parts.batches->steps(); ++s) {
+      int64_t samples = 0;
+      TrainStep(s, &sums[0], &samples);
+      sums[1] += static_cast<double>(samples);
+      MER_RETURN_IF_ERROR(SyncGradients());
+      optimizer->step();
+    }
   }
-  // BatchNorm running statistics are per rank while training; rank 0's
-  // replace the others' after each epoch (DDP's broadcast_buffers), so
-  // every rank validates, checkpoints and resumes the same model.
+  // Without sync_batchnorm the running statistics are per rank while
+  // training; rank 0's replace the others' after each epoch (DDP's
+  // broadcast_buffers), so every rank validates, checkpoints and resumes
+  // the same model. With it they are equal already.
   BroadcastState(model, comm);
   if (comm.size() > 1) comm.AllreduceSum(sums, 2);
   EpochMetrics m;
@@ -261,7 +296,12 @@ void Trainer::Impl::TrainStep(int step, double* loss_sum, int64_t* samples) {
   const int global_count = parts.batches->Assemble(step, &batch);
   const int count = batch.count;
   *samples = count;
-  if (count == 0) return;  // zero gradients, still in the collective
+  if (count == 0) {
+    // Zero gradients, still in the collective (and in the BatchNorm
+    // reductions of the ranks that have samples).
+    if (sync_batchnorm) StandInStep();
+    return;
+  }
   const int mels = data.n_mels(), frames = options.model.n_frames;
   const int num_tags = options.model.num_tags;
   torch::Tensor x =
@@ -291,6 +331,28 @@ void Trainer::Impl::TrainStep(int step, double* loss_sum, int64_t* samples) {
   const double scale = static_cast<double>(count) * comm.size() / global_count;
   (terms.total * scale).backward();
   *loss_sum += terms.total.item<double>() * count;
+}
+
+// A rank without samples in a step runs a forward and backward pass of one
+// stand-in crop that adds nothing to the BatchNorm statistics and has zero
+// gradients, so that it makes the same reductions, in the same order, as the
+// ranks with samples. The crop is a ramp, not a constant: the gradient of
+// a standard deviation of constant values is 0/0, and NaN x 0 is NaN.
+void Trainer::Impl::StandInStep() {
+  nn::BatchNormSync* sync = nn::BatchNormSync::Current();
+  sync->set_contributes(false);
+  const int64_t mels = data.n_mels(), frames = options.model.n_frames;
+  const torch::Tensor x =
+      torch::linspace(-80, 0, mels * frames,
+                      torch::TensorOptions().device(device))
+          .view({1, mels, frames});
+  const nn::ModelOutput out = model->forward(x);
+  std::vector<torch::Tensor> outputs = {out.va, out.quadrant_logits};
+  if (out.tag_logits.defined()) outputs.push_back(out.tag_logits);
+  std::vector<torch::Tensor> zeros;
+  for (const torch::Tensor& o : outputs) zeros.push_back(torch::zeros_like(o));
+  torch::autograd::backward(outputs, zeros);
+  sync->set_contributes(true);
 }
 
 core::Status Trainer::Impl::SyncGradients() {

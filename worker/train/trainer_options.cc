@@ -56,6 +56,7 @@ nlohmann::json TrainerOptions::ToJson() const {
           {"patience", patience},
           {"average_last", average_last},
           {"eval_max_windows", eval_max_windows},
+          {"sync_batchnorm", sync_batchnorm},
           {"seed", seed}};
 }
 

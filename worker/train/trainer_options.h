@@ -59,6 +59,13 @@ struct TrainerOptions {
   // this many windows per track (evenly spread) trades accuracy of the
   // figures for speed; reports say when it was on. 0: no cap. Default: 0.
   int eval_max_windows = 0;
+  // With more than one rank, BatchNorm normalises each step with the mean
+  // and variance of the whole global batch (all-reduced, forward and
+  // backward: common/nn/sync_batch_norm.h), so N ranks x b train what 1
+  // rank x N*b trains. Off: statistics of each rank's slice, as most
+  // data-parallel trainers do by default (cheaper by two small all-reduces
+  // per BatchNorm layer and step). Default: on.
+  bool sync_batchnorm = true;
   uint64_t seed = 1;  // Default: 1.
 
   core::Status Validate() const;
@@ -80,6 +87,10 @@ struct TrainerRunOptions {
   // Folder of checkpoint.pt (written every epoch); empty: none.
   std::string checkpoint_dir;
   bool resume = false;   // continue from checkpoint_dir's checkpoint
+  // On resume with another rank count, the per-rank batch becomes the
+  // checkpoint's global batch / ranks (set when the user gave no
+  // --batch-size); otherwise a different global batch is refused.
+  bool batch_follows_checkpoint = false;
   bool progress = true;  // a line per epoch on rank 0's stderr
   std::string label;     // prefix of progress lines ("fold 2/10")
 
