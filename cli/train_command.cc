@@ -92,7 +92,7 @@ void AddTrainOptions(po::options_description* desc,
       "the mood is the quadrant of the V-A point); softmax: an independent "
       "head");
   train->add_options()("epochs", po::value<int>()->default_value(30), "epochs")(
-      "batch-size", po::value<int>()->default_value(24),
+      "batch-size,b", po::value<int>()->default_value(24),
       "segments per step and rank (the global batch is ranks x this; on "
       "--resume with another rank count it follows the checkpoint's global "
       "batch when not given)")(
@@ -270,9 +270,10 @@ int TrainMain(const std::vector<std::string>& args) {
               "(tags: a 'tags' column of ';'-separated names).\nValidation "
               "splits and folds are grouped (--group-by): no group on both "
               "sides.\nUnder mpirun the job is data-parallel (gradients "
-              "averaged over the ranks; without\nBatchNorm, N ranks x batch b "
-              "== 1 rank x batch N*b). A checkpoint is written every\nepoch; "
-              "--resume continues exactly. --preset paper2019 also selects the "
+              "averaged over the ranks, BatchNorm\nstatistics over the global "
+              "batch: N ranks x batch b == 1 rank x batch N*b). A checkpoint\n"
+              "is written every epoch; --resume continues exactly, on any rank "
+              "count that divides\nthe global batch. --preset paper2019 also selects the "
               "seed paper's\nCRNN and settings (Adam 1e-3, batch 24).",
               desc,
               "Examples:\n  mer extract --data "
