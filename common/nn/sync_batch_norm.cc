@@ -35,8 +35,9 @@ std::vector<double> HostDoubles(const torch::Tensor& t) {
 
 torch::Tensor DeviceFloats(const double* v, int64_t n,
                            const torch::Tensor& like) {
+  // copy: never a view of `v` (a caller's local), whatever like's type.
   return torch::from_blob(const_cast<double*>(v), {n}, torch::kDouble)
-      .to(like.device(), like.scalar_type());
+      .to(like.options(), /*non_blocking=*/false, /*copy=*/true);
 }
 
 // y = (x - mean) / sqrt(var + eps) * weight + bias with the mean and the
