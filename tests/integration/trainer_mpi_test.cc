@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <random>
 
@@ -348,6 +349,48 @@ TEST_F(TrainerTest, ResumeEqualsAnUninterruptedRun) {
   EXPECT_NE(refused.status().message().find("learning_rate 0.005 -> 0.01"),
             std::string::npos)
       << refused.status().ToString();
+}
+
+// A finished run resubmitted with --resume (as mer-train.sbatch always
+// does) trains nothing and leaves the bundle, and its model id, as they are.
+TEST_F(TrainerTest, AFinishedRunResumedKeepsItsBundle) {
+  SharedTempDir tmp(world_);
+  WriteCorpus(tmp.path() + "/shards", 16, 8, SmallFrontEnd(), world_);
+  auto data = TrainingData::FromShards(tmp.path() + "/shards");
+  ASSERT_TRUE(data.ok());
+  TrainerOptions o = SmallOptions();
+  o.epochs = 2;
+  const TrainSplit split{Range(0, 12), Range(12, 16), {}};
+  BundleRequest bundle;
+  bundle.path = tmp.path() + "/model.merm";
+  TrainerRunOptions run = QuietRun();
+  run.checkpoint_dir = tmp.path() + "/model.ckpt";
+  run.resume = true;  // no checkpoint yet: starts afresh
+  ASSERT_OK_AND_ASSIGN(TrainOutcome first,
+                       TrainModel(*data, split, o, run, world_, &bundle));
+  auto read = [&] {
+    std::ifstream in(bundle.path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::string bytes;
+  if (world_.rank() == 0) bytes = read();
+  ASSERT_OK_AND_ASSIGN(TrainOutcome again,
+                       TrainModel(*data, split, o, run, world_, &bundle));
+  EXPECT_EQ(again.model_id, first.model_id);
+  if (world_.rank() == 0) {
+    EXPECT_FALSE(first.model_id.empty());
+    EXPECT_EQ(read(), bytes);
+  }
+  // Another bundle at that path (not the one written from this
+  // checkpoint) is replaced.
+  world_.Barrier();
+  if (world_.rank() == 0) fs::remove(bundle.path);
+  ASSERT_OK_AND_ASSIGN(TrainOutcome rewritten,
+                       TrainModel(*data, split, o, run, world_, &bundle));
+  if (world_.rank() == 0) {
+    EXPECT_TRUE(fs::exists(bundle.path));
+    EXPECT_FALSE(rewritten.model_id.empty());
+  }
 }
 
 TEST_F(TrainerTest, BundleRoundTripsThroughEvalAndRefusesAnotherFrontEnd) {

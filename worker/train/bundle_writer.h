@@ -50,6 +50,8 @@ class BundleWriter {
                                   const TrainingData& data,
                                   const TrainedModelFacts& facts);
 
+  const std::string& path() const { return request_.path; }
+
  private:
   BundleRequest request_;
   comm::Communicator* comm_;  // not owned

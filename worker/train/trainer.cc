@@ -6,10 +6,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <span>
 
 #include "common/comm/gradient_sync.h"
+#include "common/core/atomic_file.h"
+#include "common/nn/bundle_manifest.h"
 #include "common/nn/emotion_model.h"
 #include "common/nn/model_bundle.h"
 #include "common/nn/model_loss.h"
@@ -67,6 +71,8 @@ struct Trainer::Impl {
   void Validate(EpochMetrics* m);
   TrackScores Score(const std::vector<int>& tracks);
   nlohmann::json ValidationJson(const TrackScores& val) const;
+  std::string WrittenBundle();
+  void RecordBundle(const std::string& model_id);
   void PrintProgress(const EpochMetrics& m) const;
   std::string Prefix(const char* sep) const {
     return run.label.empty() ? std::string() : run.label + sep;
@@ -91,6 +97,7 @@ struct Trainer::Impl {
   bool resumed = false;  // the checkpoint was consulted
   bool val_quadrants = false;
   bool sync_batchnorm = false;  // options.sync_batchnorm on more than 1 rank
+  int epochs_run_here = 0;      // by this process (not a resumed checkpoint)
 };
 
 core::Result<std::unique_ptr<Trainer>> Trainer::Create(
@@ -278,6 +285,7 @@ core::Status Trainer::Impl::RunEpoch() {
     comm.AllreduceSum(&m.seconds, 1);
     m.seconds /= comm.size();
   }
+  ++epochs_run_here;
   progress.history.push_back(m);
   progress.segments += m.samples;
   progress.seconds += m.seconds;
@@ -488,6 +496,20 @@ core::Result<TrainOutcome> Trainer::Finish() {
   out.val = t.Score(t.split.val);
   out.test = t.Score(t.split.test);
   if (!t.parts.bundle) return out;
+  if (t.epochs_run_here == 0) {
+    // Resumed from finished training whose bundle is written already (a
+    // resubmitted or requeued job): the bundle stays. Its weights would be
+    // the same, but a rewrite gives it a new model id, which indexes record.
+    const std::string written = t.WrittenBundle();
+    if (!written.empty()) {
+      if (t.comm.rank() == 0) {
+        spdlog::info("{}training was finished: {} ({}) stays as it is",
+                     t.Prefix(": "), t.parts.bundle->path(), written);
+        out.model_id = written;
+      }
+      return out;
+    }
+  }
   TrainedModelFacts facts;
   facts.settings = t.options.ToJson();
   facts.kept_epoch = out.kept_epoch;
@@ -512,7 +534,42 @@ core::Result<TrainOutcome> Trainer::Finish() {
   }
   MER_ASSIGN_OR_RETURN(out.model_id,
                        t.parts.bundle->Write(t.model, t.data, facts));
+  t.RecordBundle(out.model_id);
   return out;
+}
+
+// DIR/bundle.json beside the checkpoint names the model id of the bundle
+// written from it.
+std::string Trainer::Impl::WrittenBundle() {
+  std::string id;
+  if (parts.checkpoints && comm.rank() == 0) {
+    std::ifstream in(std::filesystem::path(run.checkpoint_dir) / "bundle.json");
+    const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    const std::string recorded =
+        j.is_object() ? j.value("model_id", std::string()) : std::string();
+    auto manifest = nn::ReadBundleManifest(parts.bundle->path());
+    if (!recorded.empty() && manifest.ok() && manifest->model_id == recorded) {
+      id = recorded;
+    }
+  }
+  if (comm.size() > 1) comm.BroadcastBytes(0, &id);
+  return id;
+}
+
+void Trainer::Impl::RecordBundle(const std::string& model_id) {
+  if (!parts.checkpoints || comm.rank() != 0) return;
+  const core::Status s = core::WriteFileAtomic(
+      (std::filesystem::path(run.checkpoint_dir) / "bundle.json").string(),
+      nlohmann::json{{"model_id", model_id},
+                     {"bundle", parts.bundle->path()},
+                     {"epochs", progress.epoch}}
+              .dump() +
+          "\n");
+  if (!s.ok()) {
+    // Only a later --resume of the finished run loses: it rewrites the
+    // bundle.
+    spdlog::warn("{}", s.ToString());
+  }
 }
 
 int Trainer::epochs_done() const { return impl_->progress.epoch; }
