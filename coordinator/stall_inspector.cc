@@ -1,32 +1,10 @@
 #include "coordinator/stall_inspector.h"
 
-#include <map>
-
 #include "common/core/check.h"
+#include "common/core/host.h"
 #include "common/core/progress.h"
 
 namespace mer::coordinator {
-namespace {
-
-// "rank 3" or "ranks 1-2" or "ranks 1, 3"
-std::string Ranks(const std::vector<int>& ranks) {
-  if (ranks.size() == 1) return "rank " + std::to_string(ranks[0]);
-  bool contiguous = true;
-  for (size_t i = 1; i < ranks.size(); ++i) {
-    contiguous = contiguous && ranks[i] == ranks[i - 1] + 1;
-  }
-  if (contiguous) {
-    return "ranks " + std::to_string(ranks.front()) + "-" +
-           std::to_string(ranks.back());
-  }
-  std::string out = "ranks ";
-  for (size_t i = 0; i < ranks.size(); ++i) {
-    out += (i ? ", " : "") + std::to_string(ranks[i]);
-  }
-  return out;
-}
-
-}  // namespace
 
 core::Status StallOptions::Validate() const {
   if (!(warn_seconds > 0)) {
@@ -112,18 +90,9 @@ std::string StallInspector::Name(int worker) const {
 }
 
 std::string StallInspector::HostSummary() const {
-  std::vector<std::string> order;
-  std::map<std::string, std::vector<int>> ranks;
-  for (size_t i = 0; i < watch_.size(); ++i) {
-    const std::string host = watch_[i].host.empty() ? "?" : watch_[i].host;
-    if (!ranks.count(host)) order.push_back(host);
-    ranks[host].push_back(static_cast<int>(i) + 1);
-  }
-  std::string out;
-  for (const std::string& host : order) {
-    out += (out.empty() ? "" : ", ") + host + " (" + Ranks(ranks[host]) + ")";
-  }
-  return out;
+  std::vector<std::string> hosts;
+  for (const Watch& w : watch_) hosts.push_back(w.host.empty() ? "?" : w.host);
+  return core::HostSummary(hosts, /*first_rank=*/1);
 }
 
 bool StallInspector::AllHostsKnown() const {

@@ -13,6 +13,7 @@
 
 #include "common/comm/gradient_sync.h"
 #include "common/core/atomic_file.h"
+#include "common/core/host.h"
 #include "common/nn/bundle_manifest.h"
 #include "common/nn/emotion_model.h"
 #include "common/nn/model_bundle.h"
@@ -154,11 +155,17 @@ void Trainer::Impl::Build() {
       params, torch::optim::AdamWOptions(options.learning_rate)
                   .weight_decay(options.weight_decay));
   sync_batchnorm = options.sync_batchnorm && comm.size() > 1;
+  std::vector<std::string> hosts(comm.size());
+  for (int r = 0; r < comm.size() && comm.size() > 1; ++r) {
+    if (r == comm.rank()) hosts[r] = core::HostName();
+    comm.BroadcastBytes(r, &hosts[r]);
+  }
   if (comm.rank() == 0 && comm.size() > 1) {
     spdlog::info(
-        "{}gradients averaged over {} ranks with {}; global batch {} ({} x "
-        "{}); BatchNorm statistics {}",
-        Prefix(": "), comm.size(), parts.gradients->name(),
+        "{}gradients averaged over {} ranks on {} with {}; global batch {} "
+        "({} x {}); BatchNorm statistics {}",
+        Prefix(": "), comm.size(), core::HostSummary(hosts),
+        parts.gradients->name(),
         options.batch_size * comm.size(), comm.size(), options.batch_size,
         sync_batchnorm ? "over the global batch (--no-sync-batchnorm: per rank)"
                        : "per rank");
