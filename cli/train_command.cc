@@ -272,8 +272,9 @@ int TrainMain(const std::vector<std::string>& args) {
               "sides.\nUnder mpirun the job is data-parallel (gradients "
               "averaged over the ranks, BatchNorm\nstatistics over the global "
               "batch: N ranks x batch b == 1 rank x batch N*b). A checkpoint\n"
-              "is written every epoch; --resume continues exactly, on any rank "
-              "count that divides\nthe global batch. --preset paper2019 also selects the "
+              "is written every epoch; --resume continues exactly on the same rank "
+              "count, and on\nany other that divides the global batch (then "
+              "dropout masks, drawn per rank, differ). --preset paper2019 also selects the "
               "seed paper's\nCRNN and settings (Adam 1e-3, batch 24).",
               desc,
               "Examples:\n  mer extract --data "

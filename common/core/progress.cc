@@ -50,7 +50,9 @@ std::string Progress::Line() const {
   counts = buf;
   const double rate = t > 0 ? (done_ + failed_) / t : 0;
   std::string eta = "?";
-  if (total_ >= 0 && rate > 0) {
+  if (total_ >= 0 && done_ + failed_ >= total_) {
+    eta = FormatDuration(0);  // nothing left (also when there was nothing)
+  } else if (total_ >= 0 && rate > 0) {
     eta = FormatDuration((total_ - done_ - failed_) / rate);
   }
   std::snprintf(buf, sizeof(buf),

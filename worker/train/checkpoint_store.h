@@ -13,8 +13,9 @@
 //
 // The batch is compared as the global batch (ranks x per-rank batch): a
 // run may resume on another rank count with the same global batch, and
-// then continues exactly (BatchAssembler lays every step out the same way
-// over any rank count). With `batch_follows` (the user gave no per-rank
+// then trains the same samples in every step (BatchAssembler lays every
+// step out the same way over any rank count); only dropout masks, drawn
+// per rank, differ. With `batch_follows` (the user gave no per-rank
 // batch) the per-rank batch follows the checkpoint's global batch when the
 // rank count divides it; otherwise a different global batch is refused,
 // saying which --batch-size keeps it.

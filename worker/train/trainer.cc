@@ -75,6 +75,15 @@ struct Trainer::Impl {
   std::string WrittenBundle();
   void RecordBundle(const std::string& model_id);
   void PrintProgress(const EpochMetrics& m) const;
+  // A line about the run on rank 0's stderr, beside the epoch lines (so
+  // that a batch job's output has it at the default log level).
+  template <typename... Args>
+  void Note(fmt::format_string<Args...> f, Args&&... args) const {
+    if (comm.rank() != 0 || !run.progress) return;
+    fmt::print(stderr, "{}{}\n", Prefix(": "),
+               fmt::format(f, std::forward<Args>(args)...));
+  }
+  void NoteLayout();
   std::string Prefix(const char* sep) const {
     return run.label.empty() ? std::string() : run.label + sep;
   }
@@ -155,21 +164,6 @@ void Trainer::Impl::Build() {
       params, torch::optim::AdamWOptions(options.learning_rate)
                   .weight_decay(options.weight_decay));
   sync_batchnorm = options.sync_batchnorm && comm.size() > 1;
-  std::vector<std::string> hosts(comm.size());
-  for (int r = 0; r < comm.size() && comm.size() > 1; ++r) {
-    if (r == comm.rank()) hosts[r] = core::HostName();
-    comm.BroadcastBytes(r, &hosts[r]);
-  }
-  if (comm.rank() == 0 && comm.size() > 1) {
-    spdlog::info(
-        "{}gradients averaged over {} ranks on {} with {}; global batch {} "
-        "({} x {}); BatchNorm statistics {}",
-        Prefix(": "), comm.size(), core::HostSummary(hosts),
-        parts.gradients->name(),
-        options.batch_size * comm.size(), comm.size(), options.batch_size,
-        sync_batchnorm ? "over the global batch (--no-sync-batchnorm: per rank)"
-                       : "per rank");
-  }
   loss.label_smoothing = options.label_smoothing;
   loss.va_weight = options.va_weight;
   loss.tag_weight = options.tag_weight;
@@ -217,8 +211,8 @@ core::Status Trainer::Impl::Resume() {
   }
   parts.selector->set_state(progress.selection);
   if (comm.rank() == 0) {
-    spdlog::info("{}resuming after epoch {} from {}", Prefix(": "),
-                 progress.epoch, parts.checkpoints->path());
+    Note("resuming after epoch {} from {}", progress.epoch,
+         parts.checkpoints->path());
   }
   if (parts.checkpoints->batch_size() != options.batch_size) {
     // Another rank count, the same global batch: the per-rank batch follows.
@@ -226,19 +220,36 @@ core::Status Trainer::Impl::Resume() {
     parts.batches = std::make_unique<BatchAssembler>(
         data, split.train, BatchOptionsFor(options), options.model.num_tags,
         comm.rank(), comm.size());
-    if (comm.rank() == 0) {
-      spdlog::info("{}keeping the checkpoint's global batch of {}: {} per "
-                   "rank on {} rank{}",
-                   Prefix(": "), parts.batches->global_batch(),
-                   options.batch_size, comm.size(), comm.size() == 1 ? "" : "s");
-    }
+    Note("keeping the checkpoint's global batch of {}: {} per rank on {} "
+         "rank{}",
+         parts.batches->global_batch(), options.batch_size, comm.size(),
+         comm.size() == 1 ? "" : "s");
   }
   return core::Status::Ok();
 }
 
+// Where the ranks run and how the global batch is laid out over them (after
+// a resume, which may change the per-rank batch). Collective.
+void Trainer::Impl::NoteLayout() {
+  if (comm.size() == 1) return;
+  std::vector<std::string> hosts(comm.size());
+  for (int r = 0; r < comm.size(); ++r) {
+    if (r == comm.rank()) hosts[r] = core::HostName();
+    comm.BroadcastBytes(r, &hosts[r]);
+  }
+  Note("{} ranks on {}; gradients averaged with {}; global batch {} ({} x "
+       "{}); BatchNorm statistics {}",
+       comm.size(), core::HostSummary(hosts), parts.gradients->name(),
+       options.batch_size * comm.size(), comm.size(), options.batch_size,
+       sync_batchnorm ? "over the global batch" : "per rank");
+}
+
 core::Status Trainer::Run(int max_epochs) {
   Impl& t = *impl_;
-  if (!t.resumed) MER_RETURN_IF_ERROR(t.Resume());
+  if (!t.resumed) {
+    MER_RETURN_IF_ERROR(t.Resume());
+    t.NoteLayout();
+  }
   for (int run = 0; t.progress.epoch < t.options.epochs; ++run) {
     if (max_epochs > 0 && run >= max_epochs) break;
     if (t.parts.selector->ShouldStop()) break;
@@ -509,11 +520,9 @@ core::Result<TrainOutcome> Trainer::Finish() {
     // the same, but a rewrite gives it a new model id, which indexes record.
     const std::string written = t.WrittenBundle();
     if (!written.empty()) {
-      if (t.comm.rank() == 0) {
-        spdlog::info("{}training was finished: {} ({}) stays as it is",
-                     t.Prefix(": "), t.parts.bundle->path(), written);
-        out.model_id = written;
-      }
+      t.Note("training was finished: {} ({}) stays as it is",
+             t.parts.bundle->path(), written);
+      if (t.comm.rank() == 0) out.model_id = written;
       return out;
     }
   }
