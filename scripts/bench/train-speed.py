@@ -45,6 +45,8 @@ def main():
     ap.add_argument("--bundle", required=True)
     ap.add_argument("--mer-one", required=True, help="mer train --json, 1 rank")
     ap.add_argument("--mer-two", required=True, help="mer train --json, 2 ranks")
+    ap.add_argument("--mer-two-per-rank",
+                    help="mer train --json, 2 ranks, --no-sync-batchnorm")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=40)
     a = ap.parse_args()
@@ -73,6 +75,10 @@ def main():
     print(f"| PyTorch {torch.__version__:<16} | {torch_sps:10.1f} | 1.00x  |        |")
     print(f"| mer, 1 rank x 1 thread   | {one:10.1f} | {one / torch_sps:5.2f}x | >=1.0x |")
     print(f"| mer, 2 ranks x 1 thread  | {two:10.1f} | {two / one:5.2f}x | >=1.8x (vs 1 rank) |")
+    if a.mer_two_per_rank:
+        per_rank = json.loads(a.mer_two_per_rank)["segments_per_second"]
+        print(f"| 2 ranks, per-rank BN     | {per_rank:10.1f} | {two / per_rank:5.2f}x | "
+              f"synchronised BN (above) vs per-rank |")
     print("(mer's figure includes cropping and augmentation; PyTorch's reuses one batch)")
 
 

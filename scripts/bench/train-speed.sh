@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Training throughput (segments/s) of mer's CRNN vs the same architecture in
-# Debian's PyTorch (python3-torch) with the same threads, and data-parallel
-# scaling (2 ranks x 1 thread vs 1 rank x 1 thread). Ratios come from one run.
+# Debian's PyTorch (python3-torch) with the same threads, data-parallel
+# scaling (2 ranks x 1 thread vs 1 rank x 1 thread), and the cost of
+# synchronised BatchNorm (2 ranks, the default, vs --no-sync-batchnorm).
+# Ratios come from one run.
 #
 #   scripts/bench/train-speed.sh [DATA_DIR] [BUILD_DIR]
 # Targets: mer / PyTorch >= 1.0x; 2 ranks / 1 rank >= 1.8x.
@@ -23,5 +25,7 @@ common=(--data "$work/shards" --epochs 1 --crops-per-track 1 --val-fraction 0
 one=$("$mer" train "${common[@]}" --threads 1 --out "$work/one.merm" --checkpoint-dir "$work/ck1")
 two=$(mpirun -np 2 --oversubscribe --bind-to none "$mer" train "${common[@]}" --threads 1 \
       --out "$work/two.merm" --checkpoint-dir "$work/ck2" | tail -1)
+per_rank=$(mpirun -np 2 --oversubscribe --bind-to none "$mer" train "${common[@]}" --threads 1 \
+      --no-sync-batchnorm --out "$work/two-per-rank.merm" --checkpoint-dir "$work/ck3" | tail -1)
 /usr/bin/python3 "$here/scripts/bench/train-speed.py" --bundle "$work/one.merm" \
-  --mer-one "$one" --mer-two "$two" --threads 1
+  --mer-one "$one" --mer-two "$two" --mer-two-per-rank "$per_rank" --threads 1
