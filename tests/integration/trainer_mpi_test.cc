@@ -51,59 +51,6 @@ TEST_F(TrainerTest, LearnsASyntheticCorpus) {
   EXPECT_LT(out->history.back().train_loss, out->history.front().train_loss);
 }
 
-// Flattened state after training on `comm` with per-rank batch `batch`.
-std::vector<float> TrainState(const TrainingData& data, int batch,
-                              comm::Communicator& comm) {
-  TrainerOptions o = SmallOptions();
-  o.model.arch = "rnn";  // no BatchNorm: statistics are per rank
-  o.model.channels.clear();
-  o.model.rnn_dropout = 0;
-  o.model.cnn_dropout = 0;
-  o.epochs = 2;
-  o.crops_per_track = 1;
-  o.batch_size = batch;
-  // 9 tracks, global batch 8: the second step has one sample, so rank 1
-  // of 2 gets none.
-  auto trainer = Trainer::Create(data, {Range(0, 9), {}, {}}, o, QuietRun(), comm);
-  EXPECT_TRUE(trainer.ok()) << trainer.status().ToString();
-  if (!trainer.ok()) return {};
-  EXPECT_TRUE((*trainer)->Run().ok());
-  return (*trainer)->FlatState();
-}
-
-TEST_F(TrainerTest, NRanksWithBatchBEqualOneRankWithBatchNB) {
-  if (world_.size() < 2) GTEST_SKIP() << "needs at least 2 ranks";
-  SharedTempDir tmp(world_);
-  WriteCorpus(tmp.path() + "/shards", 9, 2, SmallFrontEnd(), world_);
-  auto data = TrainingData::FromShards(tmp.path() + "/shards");
-  ASSERT_TRUE(data.ok());
-  const int b = 4;
-  const std::vector<float> parallel = TrainState(*data, b, world_);
-  // Each rank alone (a communicator of one) with batch N*b.
-  MPI_Comm self;
-  MPI_Comm_split(world_.handle(), world_.rank(), 0, &self);
-  std::vector<float> single;
-  {
-    comm::Communicator one(self);
-    single = TrainState(*data, b * world_.size(), one);
-  }
-  MPI_Comm_free(&self);
-  ASSERT_EQ(parallel.size(), single.size());
-  ASSERT_FALSE(parallel.empty());
-  double worst = 0;
-  for (size_t i = 0; i < parallel.size(); ++i) {
-    worst = std::max(worst,
-                     static_cast<double>(std::fabs(parallel[i] - single[i])));
-  }
-  EXPECT_LE(worst, 1e-5);
-  // Every rank holds the same parameters.
-  std::vector<float> sum = parallel;
-  world_.AllreduceSum(sum.data(), sum.size());
-  for (size_t i = 0; i < sum.size(); ++i) {
-    ASSERT_NEAR(sum[i] / world_.size(), parallel[i], 1e-6) << i;
-  }
-}
-
 // A communicator of this rank alone, for "1 rank x N*b" beside the world.
 class SelfComm {
  public:
@@ -121,6 +68,66 @@ class SelfComm {
   MPI_Comm self_ = MPI_COMM_NULL;
   std::optional<comm::Communicator> comm_;
 };
+
+// Flattened state after training tracks [0, tracks) with `o` on `comm`
+// with per-rank batch `batch`.
+std::vector<float> TrainedState(const TrainingData& data, TrainerOptions o,
+                                int batch, int tracks,
+                                comm::Communicator& comm) {
+  o.batch_size = batch;
+  auto trainer =
+      Trainer::Create(data, {Range(0, tracks), {}, {}}, o, QuietRun(), comm);
+  EXPECT_TRUE(trainer.ok()) << trainer.status().ToString();
+  if (!trainer.ok()) return {};
+  EXPECT_OK((*trainer)->Run());
+  return (*trainer)->FlatState();
+}
+
+// A model without BatchNorm or dropout.
+TrainerOptions RnnOptions() {
+  TrainerOptions o = SmallOptions();
+  o.model.arch = "rnn";
+  o.model.channels.clear();
+  o.model.rnn_dropout = 0;
+  o.model.cnn_dropout = 0;
+  o.epochs = 2;
+  o.crops_per_track = 1;
+  return o;
+}
+
+TEST_F(TrainerTest, NRanksWithBatchBEqualOneRankWithBatchNB) {
+  if (world_.size() < 2) GTEST_SKIP() << "needs at least 2 ranks";
+  SharedTempDir tmp(world_);
+  WriteCorpus(tmp.path() + "/shards", 9, 2, SmallFrontEnd(), world_);
+  auto data = TrainingData::FromShards(tmp.path() + "/shards");
+  ASSERT_TRUE(data.ok());
+  // 9 tracks, global batch 8: the second step has one sample, so rank 1
+  // of 2 gets none.
+  const int b = 4;
+  const std::vector<float> parallel =
+      TrainedState(*data, RnnOptions(), b, 9, world_);
+  // Each rank alone (a communicator of one) with batch N*b.
+  std::vector<float> single;
+  {
+    SelfComm self(world_);
+    single = TrainedState(*data, RnnOptions(), b * world_.size(), 9,
+                          self.get());
+  }
+  ASSERT_EQ(parallel.size(), single.size());
+  ASSERT_FALSE(parallel.empty());
+  double worst = 0;
+  for (size_t i = 0; i < parallel.size(); ++i) {
+    worst = std::max(worst,
+                     static_cast<double>(std::fabs(parallel[i] - single[i])));
+  }
+  EXPECT_LE(worst, 1e-5);
+  // Every rank holds the same parameters.
+  std::vector<float> sum = parallel;
+  world_.AllreduceSum(sum.data(), sum.size());
+  for (size_t i = 0; i < sum.size(); ++i) {
+    ASSERT_NEAR(sum[i] / world_.size(), parallel[i], 1e-6) << i;
+  }
+}
 
 // The crnn with all three kinds of BatchNorm (input, conv blocks, the
 // statistics branch) and no dropout (its masks are drawn per rank).
@@ -174,18 +181,6 @@ double WorstDifference(const TrainerOptions& o, const std::vector<float>& a,
   return worst;
 }
 
-std::vector<float> TrainBatchNormState(const TrainingData& data,
-                                       TrainerOptions o, int batch,
-                                       comm::Communicator& comm) {
-  o.batch_size = batch;
-  auto trainer =
-      Trainer::Create(data, {Range(0, 10), {}, {}}, o, QuietRun(), comm);
-  EXPECT_TRUE(trainer.ok()) << trainer.status().ToString();
-  if (!trainer.ok()) return {};
-  EXPECT_OK((*trainer)->Run());
-  return (*trainer)->FlatState();
-}
-
 TEST_F(TrainerTest, SyncBatchNormMakesNRanksEqualOneRankForTheCrnn) {
   if (world_.size() < 2) GTEST_SKIP() << "needs at least 2 ranks";
   SharedTempDir tmp(world_);
@@ -198,11 +193,11 @@ TEST_F(TrainerTest, SyncBatchNormMakesNRanksEqualOneRankForTheCrnn) {
   const int b = 4;
   TrainerOptions o = BatchNormOptions();
   ASSERT_TRUE(o.sync_batchnorm);  // the default
-  const std::vector<float> parallel = TrainBatchNormState(*data, o, b, world_);
+  const std::vector<float> parallel = TrainedState(*data, o, b, 10, world_);
   std::vector<float> single;
   {
     SelfComm self(world_);
-    single = TrainBatchNormState(*data, o, b * world_.size(), self.get());
+    single = TrainedState(*data, o, b * world_.size(), 10, self.get());
   }
   ASSERT_FALSE(parallel.empty());
   // Not bit for bit: the all-reduced statistics round differently, and
@@ -220,7 +215,7 @@ TEST_F(TrainerTest, SyncBatchNormMakesNRanksEqualOneRankForTheCrnn) {
   // Per-rank statistics are another computation: the comparison above
   // would have seen it.
   o.sync_batchnorm = false;
-  const std::vector<float> per_rank = TrainBatchNormState(*data, o, b, world_);
+  const std::vector<float> per_rank = TrainedState(*data, o, b, 10, world_);
   const double apart = WorstDifference(o, per_rank, single);
   EXPECT_GT(apart, 1e-3);
   if (world_.rank() == 0) {
