@@ -155,9 +155,10 @@ class EmotionIndex {
   // Streams every track (with its embedding) in id order until fn is false.
   core::Status ForEachTrack(
       const std::function<bool(const TrackResult&)>& fn) const;
-  // Streams every track id in order (reads keys only), until fn is false.
-  core::Status ForEachTrackId(
-      const std::function<bool(std::string_view)>& fn) const;
+  // Streams every track id in order (reads keys only), until fn is false;
+  // with `after`, only the ids after it.
+  core::Status ForEachTrackId(const std::function<bool(std::string_view)>& fn,
+                              std::string_view after = {}) const;
 
   // Caller entries of the meta column family (job manifests, ...). Names
   // starting with "mer." are reserved: InvalidArgument.

@@ -106,9 +106,16 @@ core::Status EmotionIndex::ForEachTrack(
 }
 
 core::Status EmotionIndex::ForEachTrackId(
-    const std::function<bool(std::string_view)>& fn) const {
+    const std::function<bool(std::string_view)>& fn,
+    std::string_view after) const {
   auto it = rep_->NewIterator(kCfTracks);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  if (after.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(after);
+    if (it->Valid() && it->key().ToStringView() == after) it->Next();
+  }
+  for (; it->Valid(); it->Next()) {
     if (!fn(it->key().ToStringView())) return core::Status::Ok();
   }
   return FromRocks(it->status(), "scan track ids of " + rep_->dir);
