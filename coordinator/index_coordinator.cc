@@ -13,6 +13,7 @@
 #include "common/core/progress.h"
 #include "coordinator/catalogue_prune.h"
 #include "coordinator/result_payload.h"
+#include "storage/query.h"
 #include "storage/track_fingerprint.h"
 
 namespace mer::coordinator {
@@ -348,6 +349,14 @@ core::Status IndexCoordinator::Finish(RunState* st) {
     }
   }
   MER_ASSIGN_OR_RETURN(summary.stats, index_->Stats());
+  // Themes (sub-clusters of each quadrant) for `mer serve` and `mer query
+  // --themes`, recomputed when the tracks changed since they were stored.
+  MER_ASSIGN_OR_RETURN(auto themes, storage::query::LoadThemes(*index_));
+  if (!themes || summary.ann_built || themes->tracks != summary.stats.tracks) {
+    MER_ASSIGN_OR_RETURN(storage::query::ThemeSet set,
+                         storage::query::ComputeThemes(*index_));
+    MER_RETURN_IF_ERROR(storage::query::StoreThemes(*index_, set));
+  }
   return core::Status::Ok();
 }
 
