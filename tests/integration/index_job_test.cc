@@ -193,7 +193,7 @@ TEST_F(IndexJobTest, QueriesAnswerFromTheIndex) {
     float last = 2;
     for (std::string line; std::getline(lines, line);) {
       auto j = nlohmann::json::parse(line);
-      EXPECT_EQ(j["quadrant"], mood);
+      EXPECT_EQ(j["mood"], mood);
       EXPECT_LE(j["confidence"].get<float>(), last);
       last = j["confidence"].get<float>();
     }
