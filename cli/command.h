@@ -38,6 +38,7 @@ int FeaturesMain(const std::vector<std::string>& args);
 int ExtractMain(const std::vector<std::string>& args);
 int IndexMain(const std::vector<std::string>& args);
 int QueryMain(const std::vector<std::string>& args);
+int ServeMain(const std::vector<std::string>& args);
 int TrainMain(const std::vector<std::string>& args);
 int EvalMain(const std::vector<std::string>& args);
 int PredictMain(const std::vector<std::string>& args);

@@ -21,6 +21,8 @@ const std::vector<Command>& Commands() {
        IndexMain},
       {"query", "emotion queries on an index (mood, V-A, similar, stats)",
        QueryMain},
+      {"serve", "the index over HTTP: JSON API and the web emotion map",
+       ServeMain},
       {"train", "train an emotion model (data-parallel under mpirun; CV with --folds)",
        TrainMain},
       {"eval", "metrics of a model on a labelled set", EvalMain},
