@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs every Debian package mer needs to build, test and run (DESIGN §7).
-# Idempotent: when everything is present it only runs dpkg-query and exits.
+# Idempotent: when everything is present it only runs dpkg-query (and, with
+# --browser, looks for puppeteer-core's package.json) and exits.
 #
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --peers    also the Python peers used by benchmarks
 #                                      and golden-file scripts (torch, torchaudio)
 #   scripts/install-deps.sh --music    also Debian's wesnoth music (demo catalogue,
 #                                      the descriptors' band-robustness test)
+#   scripts/install-deps.sh --browser  also Chromium and puppeteer-core for the
+#                                      web page's browser test (tests/browser);
+#                                      npm installs into ${BUILD_DIR:-build}/node
 set -euo pipefail
 
+browser=0
 packages=(
   build-essential cmake pkg-config ccache git
   iproute2 util-linux  # ip netns, nsenter, unshare: tests/cluster (hosts as namespaces)
@@ -27,10 +32,33 @@ for arg in "$@"; do
   case "$arg" in
     --peers) packages+=(python3-torch python3-torchaudio python3-sklearn) ;;
     --music) packages+=(wesnoth-1.16-music) ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --browser)
+      browser=1
+      packages+=(chromium fonts-dejavu-core)
+      # Node may come from elsewhere (nodesource bundles npm); only ask Debian when absent.
+      if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
+      ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
+
+# puppeteer-core (no bundled browser: it drives Debian's chromium) goes under the
+# build tree, never into the repository. NODE_PATH=<build>/node/node_modules finds it.
+install_puppeteer() {
+  local root build node_dir
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  build=${BUILD_DIR:-build}
+  [[ "$build" == /* ]] || build="$root/$build"
+  node_dir="$build/node"
+  if [[ -f "$node_dir/node_modules/puppeteer-core/package.json" ]]; then
+    echo "install-deps: puppeteer-core present in $node_dir/node_modules"
+    return
+  fi
+  echo "install-deps: npm install puppeteer-core@23 into $node_dir"
+  mkdir -p "$node_dir"
+  (cd "$node_dir" && npm install --no-audit --no-fund --silent --prefix . puppeteer-core@23 >/dev/null)
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -39,13 +67,13 @@ for p in "${packages[@]}"; do
 done
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "install-deps: done"
 fi
-
-sudo=""
-if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: done"
+if ((browser)); then install_puppeteer; fi

@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 # --music: the wesnoth Oggs that dsp_band_test compares with their 56 kbps
-# transcodes (it skips, saying why, without them).
-scripts/install-deps.sh --peers --music
+# transcodes (it skips, saying why, without them). --browser: Chromium and
+# puppeteer-core for the web page test (tests/browser).
+scripts/install-deps.sh --peers --music --browser
 if command -v ccache >/dev/null; then ccache --max-size=5G >/dev/null; fi
 scripts/build.sh
 build_dir=${BUILD_DIR:-build}
