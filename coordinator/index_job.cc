@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "common/comm/mpi_check.h"
+#include "common/core/progress.h"
 #include "coordinator/local_channel.h"
 
 namespace mer::coordinator {
@@ -94,7 +95,25 @@ core::Result<Summary> RunIndexJob(const IndexJobOptions& options,
     if (!s.ok()) AbortIndexJob(s, world.rank());
   }
   world.FlushSends();
-  world.Barrier();
+  // The end of the job. Rank 0 comes last (it writes the similarity graph
+  // and themes first), so it alone bounds the wait: a worker whose host
+  // lost its link after its last result would else hang the job here.
+  const double bound = world.rank() == 0 ? options.stall.abort_seconds : 0;
+  if (!world.BarrierWithin(bound)) {
+    std::string hosts;  // rank 0 has the summary, with each worker's host
+    for (size_t w = 0; summary && w < summary->per_worker.size(); ++w) {
+      const std::string& host = summary->per_worker[w].host;
+      hosts += (hosts.empty() ? "" : ", ") + std::string("rank ") +
+               std::to_string(w + 1) + " on " + (host.empty() ? "?" : host);
+    }
+    AbortIndexJob(core::Status::Aborted(
+                      "the end of the job",
+                      "a worker did not reach it within " +
+                          core::FormatDuration(bound) + " (--stall-abort; one of " + hosts +
+                          " lost?); every result is written, so the same command "
+                          "finds nothing left to do"),
+                  0);
+  }
   return summary;
 }
 

@@ -1,6 +1,7 @@
 #include "common/comm/communicator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <thread>
 #include <utility>
@@ -208,5 +209,20 @@ std::vector<int64_t> Communicator::AllgatherInt64(int64_t value) {
 }
 
 void Communicator::Barrier() { MER_MPI_CHECK(MPI_Barrier(comm_)); }
+
+bool Communicator::BarrierWithin(double seconds) {
+  // Always the nonblocking barrier: it does not match a blocking one.
+  MPI_Request request = MPI_REQUEST_NULL;
+  MER_MPI_CHECK(MPI_Ibarrier(comm_, &request));
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration<double>(seconds);
+  for (;;) {
+    int done = 0;
+    MER_MPI_CHECK(MPI_Test(&request, &done, MPI_STATUS_IGNORE));
+    if (done) return true;
+    if (seconds > 0 && std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
 
 }  // namespace mer::comm

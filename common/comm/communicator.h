@@ -124,6 +124,11 @@ class Communicator {
   std::vector<int64_t> AllgatherInt64(int64_t value);
 
   void Barrier();
+  // A nonblocking barrier waited on for at most `seconds` (<= 0: for ever):
+  // false when some rank did not arrive in time (its host lost, say); the
+  // caller then aborts the job (the pending barrier cannot be cancelled).
+  // Every rank must call this one (it does not match Barrier()).
+  [[nodiscard]] bool BarrierWithin(double seconds);
 
  private:
   struct PostedSend {

@@ -123,7 +123,7 @@ got=$("$tmp/nsrun" "${hosts[2]}" sh -c 'hostname; getent hosts '"${hosts[0]}" 2>
 note "hosts ${hosts[*]} up on $subnet.0/24"
 
 # ---- the catalogue: tones + noise in three codecs, one broken file ----
-ntracks=20 seconds=40
+ntracks=48 seconds=60
 codecs=(flac mp3 ogg)
 mkdir -p "$tmp/cat/a" "$tmp/cat/b"
 for i in $(seq 0 $((ntracks - 1))); do
