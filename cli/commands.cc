@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "common/core/allocator.h"
 
 namespace mer::cli {
 
@@ -47,6 +48,7 @@ void PrintUsage(std::ostream& out) {
 }  // namespace
 
 int RunMer(int argc, char** argv) {
+  core::TuneAllocatorForBatches();  // before any thread (common/core/allocator.h)
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     PrintUsage(std::cerr);

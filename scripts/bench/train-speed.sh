@@ -27,5 +27,8 @@ two=$(mpirun -np 2 --oversubscribe --bind-to none "$mer" train "${common[@]}" --
       --out "$work/two.merm" --checkpoint-dir "$work/ck2" | tail -1)
 per_rank=$(mpirun -np 2 --oversubscribe --bind-to none "$mer" train "${common[@]}" --threads 1 \
       --no-sync-batchnorm --out "$work/two-per-rank.merm" --checkpoint-dir "$work/ck3" | tail -1)
+# The peer gets the allocator settings mer sets for itself
+# (common/core/allocator.h): glibc's defaults cost PyTorch as much.
+MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824 \
 /usr/bin/python3 "$here/scripts/bench/train-speed.py" --bundle "$work/one.merm" \
   --mer-one "$one" --mer-two "$two" --mer-two-per-rank "$per_rank" --threads 1

@@ -123,19 +123,27 @@ got=$("$tmp/nsrun" "${hosts[2]}" sh -c 'hostname; getent hosts '"${hosts[0]}" 2>
 note "hosts ${hosts[*]} up on $subnet.0/24"
 
 # ---- the catalogue: tones + noise in three codecs, one broken file ----
-ntracks=48 seconds=60
+# 48 encoded tracks, each also copied into two more folders (copies are
+# tracks of their own): enough work that the faults below land while some
+# remains, even though each `mer query --stats` poll takes seconds here.
+nencoded=48 copies=3 seconds=40
+ntracks=$((nencoded * copies))
 codecs=(flac mp3 ogg)
 mkdir -p "$tmp/cat/a" "$tmp/cat/b"
-for i in $(seq 0 $((ntracks - 1))); do
+for i in $(seq 0 $((nencoded - 1))); do
   f="$tmp/cat/$([[ $((i % 2)) == 0 ]] && echo a || echo b)/track $i.${codecs[i % 3]}"
   ffmpeg -nostdin -loglevel error -y \
     -f lavfi -i "sine=frequency=$((180 + 53 * i)):duration=$seconds" \
     -f lavfi -i "anoisesrc=color=pink:amplitude=0.2:seed=$i:duration=$seconds" \
     -filter_complex amix=inputs=2 -ac 1 -ar 16000 "$f" || die "ffmpeg could not encode $f"
 done
+for c in $(seq 2 "$copies"); do
+  mkdir -p "$tmp/cat/copy$c"
+  cp -r "$tmp/cat/a" "$tmp/cat/b" "$tmp/cat/copy$c/"
+done
 echo "this is not audio" > "$tmp/cat/broken.mp3"
 entries=$((ntracks + 1))
-note "catalogue: $ntracks tracks of $seconds s (${codecs[*]}) + 1 broken file"
+note "catalogue: $ntracks tracks of $seconds s (${codecs[*]}; $nencoded encoded, $copies copies each) + 1 broken file"
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export TMPDIR=$tmp/ompi   # Open MPI's and PMIx's session folders die with $tmp
