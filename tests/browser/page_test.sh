@@ -23,6 +23,7 @@ command -v node >/dev/null || skip "no node"
 [[ -f "$node_modules/puppeteer-core/package.json" ]] || skip "no puppeteer-core in $node_modules"
 command -v ffmpeg >/dev/null || skip "no ffmpeg CLI"
 
+mkdir -p "${MER_TEST_TMPDIR:-/tmp}"
 tmp=$(mktemp -d "${MER_TEST_TMPDIR:-/tmp}/mer-browser-XXXXXX")
 server=""
 cleanup() {
