@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,6 +102,7 @@ class ServeApiTest : public ::testing::Test {
     const std::string serve_log = (g->dir / "serve.log").string();
     g->pid = ::fork();
     if (g->pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive a crashed test
       const int fd = ::open(serve_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(fd, 2);
       ::execl(kMer.c_str(), kMer.c_str(), "serve", "--index", g->index.c_str(),
