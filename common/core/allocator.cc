@@ -1,5 +1,7 @@
 #include "common/core/allocator.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 #if defined(__GLIBC__)
@@ -19,6 +21,13 @@ void TuneAllocatorForBatches() {
     mallopt(M_TRIM_THRESHOLD, kOneGiB);
   }
 #endif
+}
+
+void RunOpenMpPassively(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || argv == nullptr) return;
+  if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
+  ::execv("/proc/self/exe", argv);
+  // No /proc (or exec refused): carry on with the default policy.
 }
 
 }  // namespace mer::core

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark of `mer index` in one run (results: JSON lines on stdout, and
 # OUT/index-bench.jsonl):
-#  1. tracks/s and audio-seconds per CPU-second of `mer index` on real music
-#     (Debian's wesnoth music, 41 tracks) with 1 and 2 worker ranks, beside
+#  1. tracks/s and audio-seconds per CPU- and wall-second of `mer index` on
+#     real music (Debian's wesnoth music, 41 tracks), one rank in-process and
+#     2 and 3 ranks under mpirun, with the system-time share, beside
 #     the ffmpeg CLI decode-only rate on the same files and a peer Python
 #     pipeline (ffmpeg + torchaudio log-mel + the same CRNN shape in PyTorch);
 #  2. coordinator (rank 0) peak RSS with 1 000 and 100 000 catalogue entries
@@ -12,6 +13,7 @@
 #  3. index writes/s and query latency p50/p99 on 1 000 000 synthetic records
 #     (mer_index_bench).
 #   scripts/bench/index.sh [OUT_DIR]   (default out/bench-index)
+#   MER_BENCH_QUICK=1 scripts/bench/index.sh   part 1 only (a few minutes)
 # Model: $MER_MODEL, else models/*.merm, else a random test bundle
 # (mer_make_test_bundle; timing only). BUILD_DIR: default build.
 set -euo pipefail
@@ -42,28 +44,38 @@ timed sh -c 'for f in "$@"; do ffmpeg -nostdin -loglevel error -i "$f" -ac 1 -ar
 audio=$(for f in "${files[@]}"; do ffprobe -v error -show_entries format=duration -of csv=p=0 "$f"; done | paste -sd+ | bc)
 emit "{\"what\":\"ffmpeg_decode\",\"tracks\":${#files[@]},\"audio_seconds\":$audio,\"wall_seconds\":$wall,\"cpu_seconds\":$cpu,\"tracks_per_second\":$(echo "scale=3; ${#files[@]} / $wall" | bc),\"audio_seconds_per_cpu_second\":$(echo "scale=2; $audio / $cpu" | bc)}"
 
-# 1b. mer index with 1 and 2 workers (fresh index each time).
-for workers in 1 2; do
-  rm -rf "$out/idx-$workers"
-  timed "${mpi[@]}" -np $((workers + 1)) "$mer" index --catalogue "$music" --model "$model" \
-      --index "$out/idx-$workers" --no-progress --json > "$out/run.json"
-  emit "$(/usr/bin/python3 - "$out/run.json" "$wall" "$cpu" "$workers" <<'PY'
+# 1b. mer index: one rank in-process (the laptop path), then 2 and 3 ranks
+# under mpirun (1 and 2 workers beside the coordinator), fresh index each.
+for np in 1 2 3; do
+  rm -rf "$out/idx-$np"
+  launch=("${mpi[@]}" -np "$np")
+  ((np == 1)) && launch=()
+  timed "${launch[@]}" "$mer" index --catalogue "$music" --model "$model" \
+      --index "$out/idx-$np" --no-progress --json > "$out/run.json"
+  emit "$(/usr/bin/python3 - "$out/run.json" "$wall" "$cpu" "$np" "$sys" <<'PY'
 import json, sys
-j = json.load(open(sys.argv[1])); wall, cpu, w = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+j = json.load(open(sys.argv[1])); wall, cpu, np_, sys_s = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 a = j["audio_hours"] * 3600
-print(json.dumps({"what": "mer_index", "workers": w, "tracks": j["indexed"], "failed": j["failed"],
-                  "audio_seconds": a, "wall_seconds": wall, "cpu_seconds": cpu,
-                  "tracks_per_second": j["indexed"] / wall, "audio_seconds_per_cpu_second": a / cpu}))
+print(json.dumps({"what": "mer_index", "ranks": np_, "workers": j.get("workers"), "tracks": j["indexed"],
+                  "failed": j["failed"], "audio_seconds": a, "wall_seconds": wall, "cpu_seconds": cpu,
+                  "system_share": round(sys_s / cpu, 3), "tracks_per_second": j["indexed"] / wall,
+                  "audio_seconds_per_cpu_second": a / cpu, "audio_seconds_per_wall_second": a / wall}))
 PY
 )"
 done
 
 # 1c. Peer Python pipeline on the same files.
-/usr/bin/python3 scripts/bench/index.py "${files[@]}" > "$out/py.json"
+# mer tunes glibc's malloc for batch buffers (common/core/allocator.h); the
+# peer gets the same settings through the environment, so the ratio is fair.
+MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824 \
+  /usr/bin/python3 scripts/bench/index.py "${files[@]}" > "$out/py.json"
 emit "$(/usr/bin/python3 -c '
 import json, sys; j = json.load(open(sys.argv[1]))
 j.update(what="python_peer", tracks_per_second=j["tracks"] / j["wall_seconds"],
          audio_seconds_per_cpu_second=j["audio_seconds"] / j["cpu_seconds"]); print(json.dumps(j))' "$out/py.json")"
+
+# MER_BENCH_QUICK=1: part 1 only.
+[[ ${MER_BENCH_QUICK:-0} == 1 ]] && exit 0
 
 # 2. Coordinator peak RSS vs catalogue size (rank 0 measured alone).
 for n in 1000 100000; do
