@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdio>
@@ -121,6 +122,13 @@ core::Result<std::unique_ptr<Service>> Service::Open(const ServeOptions& options
   // Headers and body go out in two writes: without this, Nagle's algorithm
   // holds the body for the client's delayed ACK (~40 ms per request).
   s.set_tcp_nodelay(true);
+  // httplib's default adds SO_REUSEPORT, which lets a second server bind
+  // the same port and share its connections: keep only SO_REUSEADDR, so
+  // a port in use is an error.
+  s.set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   s.set_read_timeout(30);
   s.set_write_timeout(30);
   s.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {

@@ -473,6 +473,19 @@ TEST_F(ServeApiTest, ThePageIsServedFromTheBinary) {
   EXPECT_GE(p["ids"].size(), g->good.size());
 }
 
+TEST_F(ServeApiTest, ASecondServerOnTheSamePortFailsClearly) {
+  const std::string log = (g->dir / "second.log").string();
+  // (timeout: a second server that did bind would serve for ever)
+  const int rc = Shell("timeout 30 " + Quote(kMer) + " serve --index " + Quote(g->index) +
+                           " --listen 127.0.0.1:" + std::to_string(g->port),
+                       nullptr, log);
+  const std::string err = ReadFile(log);  // stderr
+  EXPECT_EQ(rc, 1) << err;
+  EXPECT_NE(err.find("cannot listen"), std::string::npos) << err;
+  // The first one still answers.
+  EXPECT_EQ(Get("/api/v1/stats").first, 200);
+}
+
 // Declared last, so it runs last (it adds a track the others do not
 // expect): a job writing the index while the service runs.
 TEST_F(ServeApiTest, TheServiceCatchesUpWithAJobWritingTheIndex) {
