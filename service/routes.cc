@@ -1,7 +1,8 @@
 // The HTTP routes of `mer serve` (API in README "mer serve"): parse the
 // request, call the query layer (storage/query.h), format the answer.
 // Errors are {"error": "..."} with 400 (bad request), 404 (unknown id),
-// 413 (too large); never a stack trace.
+// 413 (too large); never a stack trace. By-example and playlists live in
+// example_routes.cc and playlist_routes.cc.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "service/http_util.h"
 #include "service/service_impl.h"
 #include "service/web_assets.h"
 #include "storage/query.h"
@@ -19,154 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace query = storage::query;
-using nlohmann::json;
+using namespace http;  // NOLINT: the routes' own helpers
 
-constexpr size_t kMaxLimit = 1000;
 constexpr size_t kMaxFeatureIds = 100;
-
-// A request error: the HTTP status and the message.
-struct HttpError {
-  int status;
-  std::string message;
-};
-
-void SendJson(httplib::Response& res, const json& j, int status = 200) {
-  res.status = status;
-  res.set_content(j.dump(), "application/json");
-}
-
-void SendError(httplib::Response& res, int status, const std::string& message) {
-  SendJson(res, {{"error", message}}, status);
-}
-
-int StatusOf(const core::Status& s) {
-  switch (s.code()) {
-    case core::Status::Code::kNotFound:
-      return 404;
-    case core::Status::Code::kInvalidArgument:
-      return 400;
-    default:
-      return 500;
-  }
-}
-
-// Percent-encodes a track id for a URL path segment.
-std::string UrlEncode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
-std::string AudioUrl(const std::string& id) {
-  return "/api/v1/tracks/" + UrlEncode(id) + "/audio";
-}
-
-std::string Title(const std::string& path_or_id) {
-  return fs::path(path_or_id).filename().string();
-}
-
-std::string XmlEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
-// ---- request parsing ----
-
-json ParseBody(const httplib::Request& req) {
-  if (req.body.empty()) return json::object();
-  json j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded()) throw HttpError{400, "the body is not valid JSON"};
-  if (!j.is_object()) throw HttpError{400, "the body must be a JSON object"};
-  return j;
-}
-
-float Number(const json& j, const std::string& what) {
-  if (!j.is_number()) throw HttpError{400, what + " must be a number"};
-  const double x = j.get<double>();
-  if (!std::isfinite(x)) throw HttpError{400, what + " must be finite"};
-  return static_cast<float>(x);
-}
-
-std::pair<float, float> Range(const json& j, const std::string& what) {
-  if (!j.is_array() || j.size() != 2) {
-    throw HttpError{400, what + " must be [low, high]"};
-  }
-  return {Number(j[0], what), Number(j[1], what)};
-}
-
-std::string String(const json& j, const std::string& what) {
-  if (!j.is_string() || j.get<std::string>().empty()) {
-    throw HttpError{400, what + " must be a non-empty string"};
-  }
-  return j.get<std::string>();
-}
-
-std::vector<std::string> Strings(const json& j, const std::string& what) {
-  if (j.is_string()) return {String(j, what)};
-  if (!j.is_array()) throw HttpError{400, what + " must be a list of strings"};
-  std::vector<std::string> out;
-  for (const auto& x : j) out.push_back(String(x, what));
-  return out;
-}
-
-core::Quadrant Mood(const json& j) {
-  auto q = core::ParseQuadrant(String(j, "mood"));
-  if (!q.ok()) {
-    throw HttpError{400, "unknown mood '" + j.get<std::string>() +
-                             "' (happy, tense, sad or calm)"};
-  }
-  return *q;
-}
-
-size_t Limit(const json& j, size_t dflt) {
-  if (j.is_null()) return dflt;
-  if (!j.is_number_integer() || j.get<long long>() < 1 ||
-      j.get<long long>() > static_cast<long long>(kMaxLimit)) {
-    throw HttpError{400, "limit must be an integer in 1.." + std::to_string(kMaxLimit)};
-  }
-  return j.get<size_t>();
-}
-
-size_t QueryLimit(const httplib::Request& req, const char* name, size_t dflt) {
-  if (!req.has_param(name)) return dflt;
-  const std::string text = req.get_param_value(name);
-  char* end = nullptr;
-  const long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || v < 1 || v > static_cast<long>(kMaxLimit)) {
-    throw HttpError{400, std::string(name) + " must be an integer in 1.." +
-                             std::to_string(kMaxLimit)};
-  }
-  return static_cast<size_t>(v);
-}
-
-// Throws on keys the endpoint does not know (a typo would else be ignored).
-void OnlyKeys(const json& j, std::initializer_list<const char*> known) {
-  for (const auto& [key, value] : j.items()) {
-    if (std::none_of(known.begin(), known.end(),
-                     [&](const char* k) { return key == k; })) {
-      throw HttpError{400, "unknown field '" + key + "'"};
-    }
-  }
-}
 
 query::SearchRequest ParseSearch(const json& j) {
   OnlyKeys(j, {"mood", "min_confidence", "box", "near", "similar_to", "like",
@@ -237,30 +94,13 @@ const char* AudioType(const std::string& path) {
   if (ext == ".webm") return "audio/webm";
   return "application/octet-stream";
 }
-
-// Wraps a handler: HttpError and failed Statuses become JSON errors.
-template <typename Fn>
-httplib::Server::Handler Guard(Fn fn) {
-  return [fn](const httplib::Request& req, httplib::Response& res) {
-    try {
-      fn(req, res);
-    } catch (const HttpError& e) {
-      SendError(res, e.status, e.message);
-    }
-  };
-}
-
-template <typename T>
-T OrThrow(core::Result<T> r) {
-  if (!r.ok()) throw HttpError{StatusOf(r.status()), r.status().message()};
-  return std::move(*r);
-}
-
 }  // namespace
 
 void Service::Impl::InstallRoutes() {
   httplib::Server& s = server;
   storage::EmotionIndex& idx = *index;
+  InstallExampleRoutes();
+  InstallPlaylistRoutes();
 
   // ---- the page ----
   s.Get(R"(/|/[A-Za-z0-9_\-]+\.(html|js|css|svg))",
@@ -355,187 +195,6 @@ void Service::Impl::InstallRoutes() {
            SendJson(res, {{"results", HitsJson(page.results)},
                           {"next", page.next.empty() ? json() : json(page.next)},
                           {"order", query::OrderName(page.order)}});
-         }));
-
-  // A content reader: the body is read here whatever its Content-Type (a
-  // plain handler would have httplib parse a form-encoded upload).
-  s.Post("/api/v1/by-example", [this, &idx](const httplib::Request& req,
-                                            httplib::Response& res,
-                                            const httplib::ContentReader& reader) {
-         try {
-           if (!example) {
-             throw HttpError{400, "search by example needs a model: start mer serve with --model"};
-           }
-           const size_t limit = QueryLimit(req, "limit", 10);
-           const size_t max_bytes = options.max_body_bytes;
-           if (req.has_header("Content-Length") &&
-               std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) >
-                   max_bytes) {
-             // Let httplib read past the limit as it does for other routes
-             // (it then skips the body), so clients see the 413.
-             reader([](const char*, size_t) { return true; });
-             throw HttpError{413, "the upload is larger than " +
-                                      std::to_string(max_bytes >> 20) +
-                                      " MiB (mer serve --max-upload-mb)"};
-           }
-           std::string body, field;
-           bool have_file = false;
-           bool read = false;
-           if (req.is_multipart_form_data()) {
-             read = reader(
-                 [&](const httplib::MultipartFormData& part) {
-                   field = part.name;
-                   have_file = have_file || field == "file";
-                   return true;
-                 },
-                 [&](const char* data, size_t n) {
-                   if (field == "file") body.append(data, n);
-                   return true;
-                 });
-           } else {
-             read = reader([&](const char* data, size_t n) {
-               body.append(data, n);
-               return true;
-             });
-           }
-           if (read && req.is_multipart_form_data() && !have_file) {
-             throw HttpError{400, "multipart upload without a 'file' field"};
-           }
-           if (!read) {
-             throw HttpError{body.size() >= max_bytes ? 413 : 400,
-                             "the upload could not be read whole"};
-           }
-           const std::string* bytes = &body;
-           Clip clip;
-           std::string error;
-           const int status = example->Analyze(*bytes, &clip, &error);
-           if (status != 200) throw HttpError{status, error};
-           const storage::TrackResult& t = clip.track;
-           json c = query::TrackJson(t);
-           for (const char* k : {"track_id", "path", "model_id", "indexed_at_unix", "tags"}) {
-             c.erase(k);
-           }
-           json results = json::array(), near = json::array();
-           if (!t.embedding.empty()) {
-             size_t rank = 0;
-             for (const auto& h : OrThrow(idx.SimilarTo(t.embedding, limit))) {
-               char why[64];
-               std::snprintf(why, sizeof why, "#%zu cosine %.3f to the clip", ++rank, h.score);
-               json j = query::HitJson(h);
-               j["why"] = why;
-               results.push_back(j);
-             }
-           }
-           size_t rank = 0;
-           for (const auto& h : OrThrow(idx.NearestVa(t.valence, t.arousal, limit))) {
-             char why[64];
-             std::snprintf(why, sizeof why, "#%zu distance %.3f from the clip", ++rank, h.score);
-             json j = query::HitJson(h);
-             j["why"] = why;
-             near.push_back(j);
-           }
-           SendJson(res, {{"clip", c}, {"results", results}, {"nearest_va", near}});
-         } catch (const HttpError& e) {
-           SendError(res, e.status, e.message);
-         }
-       });
-
-  s.Post("/api/v1/playlists/arc", Guard([&idx](const httplib::Request& req, httplib::Response& res) {
-           const json j = ParseBody(req);
-           OnlyKeys(j, {"waypoints", "from", "to", "count", "minutes", "smoothness"});
-           query::ArcRequest r;
-           // "from"/"to": a mood name, a track id, or {"track": id}.
-           auto end_point = [&](const json& e, const char* what,
-                                std::string* pin) -> query::VaPoint {
-             std::string id;
-             if (e.is_object() && e.contains("track")) {
-               id = String(e["track"], std::string(what) + ".track");
-             } else {
-               const std::string text = String(e, what);
-               if (auto q = core::ParseQuadrant(text); q.ok()) return query::MoodCentre(*q);
-               id = text;
-             }
-             auto t = OrThrow(idx.GetTrack(id));
-             if (!t) {
-               throw HttpError{404, std::string(what) + ": '" + id +
-                                        "' is neither a mood nor a track in the index"};
-             }
-             *pin = id;
-             return {t->valence, t->arousal};
-           };
-           if (j.contains("from")) r.waypoints.push_back(end_point(j["from"], "from", &r.first_track));
-           if (j.contains("waypoints")) {
-             if (!j["waypoints"].is_array()) {
-               throw HttpError{400, "waypoints must be [[v, a], ...]"};
-             }
-             for (const auto& p : j["waypoints"]) {
-               auto [v, a] = Range(p, "a waypoint");
-               r.waypoints.push_back({v, a});
-             }
-           }
-           if (j.contains("to")) r.waypoints.push_back(end_point(j["to"], "to", &r.last_track));
-           if (j.contains("count")) {
-             if (!j["count"].is_number_integer() || j["count"].get<long long>() < 1) {
-               throw HttpError{400, "count must be an integer >= 1"};
-             }
-             r.count = j["count"].get<size_t>();
-           }
-           if (j.contains("minutes")) r.minutes = Number(j["minutes"], "minutes");
-           if (!j.contains("count") && !j.contains("minutes")) r.count = 10;
-           if (j.contains("smoothness")) r.smoothness = Number(j["smoothness"], "smoothness");
-           if (auto st = r.Validate(); !st.ok()) throw HttpError{400, st.message()};
-           const auto tracks = OrThrow(query::Arc(idx, r));
-
-           const std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
-           const std::string base = "http://" + req.get_header_value("Host");
-           if (format == "m3u") {
-             std::ostringstream m3u;
-             m3u << "#EXTM3U\n";
-             for (const auto& t : tracks) {
-               m3u << "#EXTINF:" << static_cast<long>(std::lround(t.duration_seconds)) << ","
-                   << Title(t.path) << "\n"
-                   << base << AudioUrl(t.hit.track_id) << "\n";
-             }
-             res.set_header("Content-Disposition", "attachment; filename=\"mer-arc.m3u\"");
-             res.set_content(m3u.str(), "audio/x-mpegurl");
-             return;
-           }
-           if (format == "xspf") {
-             std::ostringstream x;
-             x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                  "<playlist version=\"1\" xmlns=\"http://xspf.org/ns/0/\">\n"
-                  "  <title>mer arc</title>\n  <trackList>\n";
-             for (const auto& t : tracks) {
-               char note[96];
-               std::snprintf(note, sizeof note, "%s, valence %.2f, arousal %.2f",
-                             std::string(core::QuadrantName(t.hit.quadrant)).c_str(),
-                             t.hit.valence, t.hit.arousal);
-               x << "    <track>\n      <location>"
-                 << XmlEscape(base + AudioUrl(t.hit.track_id)) << "</location>\n"
-                 << "      <title>" << XmlEscape(Title(t.path)) << "</title>\n"
-                 << "      <annotation>" << XmlEscape(note) << "</annotation>\n"
-                 << "      <duration>" << std::llround(t.duration_seconds * 1000)
-                 << "</duration>\n    </track>\n";
-             }
-             x << "  </trackList>\n</playlist>\n";
-             res.set_header("Content-Disposition", "attachment; filename=\"mer-arc.xspf\"");
-             res.set_content(x.str(), "application/xspf+xml");
-             return;
-           }
-           if (format != "json") throw HttpError{400, "format must be json, m3u or xspf"};
-           json list = json::array(), way = json::array();
-           for (const auto& t : tracks) {
-             json e = query::HitJson(t.hit);
-             e["title"] = Title(t.path);
-             e["duration"] = t.duration_seconds;
-             e["start"] = {t.start.valence, t.start.arousal};
-             e["end"] = {t.end.valence, t.end.arousal};
-             e["target"] = {t.target.valence, t.target.arousal};
-             e["audio_url"] = AudioUrl(t.hit.track_id);
-             list.push_back(e);
-           }
-           for (const auto& p : r.waypoints) way.push_back({p.valence, p.arousal});
-           SendJson(res, {{"tracks", list}, {"waypoints", way}});
          }));
 
   s.Get("/api/v1/themes", Guard([this, &idx](const httplib::Request& req, httplib::Response& res) {

@@ -45,7 +45,9 @@ struct Service::Impl {
 
   ~Impl();
   void CatchUpLoop();
-  void InstallRoutes();  // routes.cc
+  void InstallRoutes();          // routes.cc (calls the two below)
+  void InstallExampleRoutes();   // example_routes.cc
+  void InstallPlaylistRoutes();  // playlist_routes.cc
 };
 
 }  // namespace mer::service
