@@ -1,11 +1,6 @@
 // POST /api/v1/by-example: the emotion of an uploaded clip and the nearest
 // tracks by embedding and in V-A (service/by_example.h does the analysis).
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "service/http_util.h"
 #include "service/service_impl.h"
@@ -14,7 +9,6 @@
 namespace mer::service {
 namespace {
 
-namespace fs = std::filesystem;
 namespace query = storage::query;
 using namespace http;  // NOLINT: the routes' own helpers
 

@@ -1,10 +1,7 @@
 // POST /api/v1/playlists/arc: a playlist along V-A waypoints (query::Arc),
 // as JSON, M3U or XSPF.
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "service/http_util.h"
@@ -15,7 +12,6 @@
 namespace mer::service {
 namespace {
 
-namespace fs = std::filesystem;
 namespace query = storage::query;
 using namespace http;  // NOLINT: the routes' own helpers
 
