@@ -22,8 +22,9 @@ class TempFile {
     fd_ = ::mkstemp(path_.data());
   }
   ~TempFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (fd_ >= 0) ::unlink(path_.c_str());
+    if (fd_ < 0) return;
+    ::close(fd_);
+    ::unlink(path_.c_str());
   }
   bool Write(const std::string& bytes) {
     if (fd_ < 0) return false;

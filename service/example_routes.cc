@@ -1,6 +1,7 @@
 // POST /api/v1/by-example: the emotion of an uploaded clip and the nearest
 // tracks by embedding and in V-A (service/by_example.h does the analysis).
 #include <cstdio>
+#include <vector>
 
 #include "service/http_util.h"
 #include "service/service_impl.h"
@@ -65,35 +66,33 @@ void Service::Impl::InstallExampleRoutes() {
              throw HttpError{body.size() >= max_bytes ? 413 : 400,
                              "the upload could not be read whole"};
            }
-           const std::string* bytes = &body;
            Clip clip;
            std::string error;
-           const int status = example->Analyze(*bytes, &clip, &error);
+           const int status = example->Analyze(body, &clip, &error);
            if (status != 200) throw HttpError{status, error};
            const storage::TrackResult& t = clip.track;
            json c = query::TrackJson(t);
            for (const char* k : {"track_id", "path", "model_id", "indexed_at_unix", "tags"}) {
              c.erase(k);
            }
-           json results = json::array(), near = json::array();
-           if (!t.embedding.empty()) {
-             size_t rank = 0;
-             for (const auto& h : OrThrow(idx.SimilarTo(t.embedding, limit))) {
+           // Hits with their rank and score, e.g. "#2 cosine 0.912 to the clip".
+           auto ranked = [](const std::vector<query::Hit>& hits, const char* format) {
+             json out = json::array();
+             for (size_t i = 0; i < hits.size(); ++i) {
                char why[64];
-               std::snprintf(why, sizeof why, "#%zu cosine %.3f to the clip", ++rank, h.score);
-               json j = query::HitJson(h);
+               std::snprintf(why, sizeof why, format, i + 1, hits[i].score);
+               json j = query::HitJson(hits[i]);
                j["why"] = why;
-               results.push_back(j);
+               out.push_back(std::move(j));
              }
-           }
-           size_t rank = 0;
-           for (const auto& h : OrThrow(idx.NearestVa(t.valence, t.arousal, limit))) {
-             char why[64];
-             std::snprintf(why, sizeof why, "#%zu distance %.3f from the clip", ++rank, h.score);
-             json j = query::HitJson(h);
-             j["why"] = why;
-             near.push_back(j);
-           }
+             return out;
+           };
+           const json results =
+               t.embedding.empty()
+                   ? json::array()
+                   : ranked(OrThrow(idx.SimilarTo(t.embedding, limit)), "#%zu cosine %.3f to the clip");
+           const json near = ranked(OrThrow(idx.NearestVa(t.valence, t.arousal, limit)),
+                                    "#%zu distance %.3f from the clip");
            SendJson(res, {{"clip", c}, {"results", results}, {"nearest_va", near}});
          } catch (const HttpError& e) {
            SendError(res, e.status, e.message);
