@@ -42,6 +42,7 @@ int ServeMain(const std::vector<std::string>& args);
 int TrainMain(const std::vector<std::string>& args);
 int EvalMain(const std::vector<std::string>& args);
 int PredictMain(const std::vector<std::string>& args);
+int ExportMain(const std::vector<std::string>& args);
 
 }  // namespace mer::cli
 

@@ -28,6 +28,8 @@ const std::vector<Command>& Commands() {
        TrainMain},
       {"eval", "metrics of a model on a labelled set", EvalMain},
       {"predict", "emotion of a few audio files, one JSON line each", PredictMain},
+      {"export", "write a model as a PyTorch state dict and architecture JSON",
+       ExportMain},
   };
   return kCommands;
 }
