@@ -50,7 +50,6 @@ void PrintUsage(std::ostream& out) {
 }  // namespace
 
 int RunMer(int argc, char** argv) {
-  core::RunOpenMpPassively(argv);   // may re-exec (common/core/allocator.h)
   core::TuneAllocatorForBatches();  // before any thread (common/core/allocator.h)
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {

@@ -23,11 +23,53 @@ void TuneAllocatorForBatches() {
 #endif
 }
 
-void RunOpenMpPassively(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr || argv == nullptr) return;
-  if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
-  ::execv("/proc/self/exe", argv);
-  // No /proc (or exec refused): carry on with the default policy.
+namespace {
+
+// The variables ExecWithThreadEnvironment() adds when missing.
+constexpr const char* kThreadEnvironment[] = {"OMP_WAIT_POLICY=PASSIVE",
+                                              "OPENBLAS_NUM_THREADS=1"};
+constexpr int kThreadVariables =
+    sizeof(kThreadEnvironment) / sizeof(kThreadEnvironment[0]);
+
+// Whether `entry` ("NAME=value") sets the variable of `want` ("NAME=...").
+bool SameName(const char* entry, const char* want) {
+  for (; *want != '='; ++entry, ++want) {
+    if (*entry != *want) return false;
+  }
+  return *entry == '=';
+}
+
+}  // namespace
+
+void ExecWithThreadEnvironment(int /*argc*/, char** argv, char** envp) {
+  if (argv == nullptr || envp == nullptr) return;
+  bool present[kThreadVariables] = {};
+  int n = 0;
+  for (; envp[n] != nullptr; ++n) {
+    for (int v = 0; v < kThreadVariables; ++v) {
+      present[v] = present[v] || SameName(envp[n], kThreadEnvironment[v]);
+    }
+  }
+  int missing = 0;
+  for (bool p : present) missing += p ? 0 : 1;
+  if (missing == 0) return;
+  constexpr int kMaxVariables = 4096;  // a larger environment: leave it be
+  if (n + missing + 1 > kMaxVariables) return;
+  const char* env[kMaxVariables];
+  for (int i = 0; i < n; ++i) env[i] = envp[i];
+  for (int v = 0; v < kThreadVariables; ++v) {
+    if (!present[v]) env[n++] = kThreadEnvironment[v];
+  }
+  env[n] = nullptr;
+  // The program's own path, not /proc/self/exe: the kernel names the
+  // process after the file exec'ed, and ps, top and scripts that look for
+  // "mer" must still find it.
+  char path[4096];
+  const ssize_t len = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (len <= 0) return;
+  path[len] = '\0';
+  ::execve(path, argv, const_cast<char* const*>(env));
+  // No /proc (or exec refused): carry on with the libraries' defaults.
 }
 
 }  // namespace mer::core

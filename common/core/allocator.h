@@ -20,17 +20,41 @@ namespace mer::core {
 // A no-op on a C library other than glibc.
 void TuneAllocatorForBatches();
 
-// OpenMP's idle threads (LibTorch's intra-op pool) spin, by default, before
-// they sleep; with decode threads, the coordinator and other ranks sharing
-// few cores that spinning costs about a fifth of the CPU time of an index
-// job (41 tracks, one rank: 47 -> 36 CPU-s, 27 -> 22 s wall). libgomp reads
-// OMP_WAIT_POLICY when it loads, before main, so when the variable is unset
-// this sets it to PASSIVE and re-executes the program (same pid, argv and
-// descriptors: harmless under mpirun and srun). Set OMP_WAIT_POLICY
-// yourself to keep another policy. Returns only when no re-exec happened.
-// Call first in main, before any thread of ours starts.
-void RunOpenMpPassively(char** argv);
+// The thread pools under LibTorch spin while they wait for work, and read
+// how long when their libraries load, before main:
+//  * libgomp (LibTorch's intra-op pool) spins by default before it sleeps;
+//    OMP_WAIT_POLICY=PASSIVE makes idle threads sleep at once. With decode
+//    threads, the coordinator and other ranks sharing few cores, spinning
+//    cost about a fifth of an index job's CPU time (41 tracks, one rank:
+//    47 -> 36 CPU-s).
+//  * OpenBLAS (the GRU's and heads' matrix products) starts a pthread pool
+//    of one thread per core whose idle threads call sched_yield in a loop:
+//    with LibTorch at one thread that pool still kept a second core busy,
+//    mostly in system time. Its matrices here are small, so
+//    OPENBLAS_NUM_THREADS=1 (no pool) loses nothing.
+// ExecWithThreadEnvironment() makes sure both are set (a value the user set
+// wins): if one is missing it re-executes the program (same pid, argv and
+// descriptors: harmless under mpirun and srun) with it added. It runs from
+// the executable's .preinit_array, before any shared library's constructor,
+// so the re-exec costs only the loading of the libraries, not LibTorch's
+// start-up (about half a second less than a re-exec from main). Put
+// MER_THREAD_ENVIRONMENT_PREINIT() in the file with main() of every
+// executable that runs a model. Returns when nothing was missing, or when
+// the exec failed (no /proc): then the program runs with the libraries'
+// defaults.
+//
+// Called before the C library's own start-up, so it only reads `envp` and
+// builds the new environment on its stack (no malloc, no getenv).
+void ExecWithThreadEnvironment(int argc, char** argv, char** envp);
 
 }  // namespace mer::core
+
+// One .preinit_array entry (allowed only in an executable, hence a macro
+// for the file that defines main).
+#define MER_THREAD_ENVIRONMENT_PREINIT()                                     \
+  __attribute__((section(".preinit_array"), used)) static void (             \
+      *const mer_thread_environment_preinit)(int, char**, char**) =          \
+      &::mer::core::ExecWithThreadEnvironment
+
 
 #endif  // MER_COMMON_CORE_ALLOCATOR_H_

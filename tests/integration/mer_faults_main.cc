@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "common/core/allocator.h"
 #include "common/core/fault_point.h"
 
 namespace {
@@ -65,6 +66,8 @@ bool ThisRankIsTargeted() {
 }
 
 }  // namespace
+
+MER_THREAD_ENVIRONMENT_PREINIT();  // as `mer` does
 
 int main(int argc, char** argv) {
   g_kill = ParseSpec("MER_TEST_KILL_AT", &g_point, &g_count);
