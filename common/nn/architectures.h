@@ -17,11 +17,22 @@ class ConvBlockImpl : public torch::nn::Module {
                 float dropout);
   torch::Tensor forward(torch::Tensor x);
 
+  // Rewrites the block for inference (see FuseForInference in
+  // emotion_model.h): folds the BatchNorm's running statistics and affine
+  // parameters into the convolution's weight and bias, stores the weight
+  // channels-last, and from then on forward() computes
+  // conv -> max-pool -> ELU on channels-last activations. Max-pooling
+  // before ELU is exact (ELU is monotonic, so max(elu(a), elu(b)) =
+  // elu(max(a, b))) and applies ELU to a pool's worth fewer values.
+  // Irreversible; forward() then refuses training mode.
+  void FuseForInference();
+
  private:
   torch::nn::Conv2d conv_{nullptr};
   torch::nn::BatchNorm2d bn_{nullptr};
   int pool_f_, pool_t_;
   float dropout_;
+  bool fused_ = false;
 };
 TORCH_MODULE(ConvBlock);
 

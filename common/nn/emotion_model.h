@@ -76,6 +76,15 @@ TORCH_MODULE(EmotionModel);
 // torch::manual_seed for reproducible runs). InvalidArgument on a bad config.
 core::Result<EmotionModel> MakeModel(const ModelConfig& config);
 
+// Rewrites `model`, in eval mode, for inference on the CPU: every conv
+// block folds its BatchNorm into its convolution and runs channels-last,
+// max-pooling before ELU (ConvBlockImpl::FuseForInference). Outputs equal
+// the unfused model's up to float rounding (about 1e-7 on the shipped
+// model), at about twice the speed of the conv stack. Irreversible: only for
+// a model that will not train again (the Predictor's own copy). The state
+// dict then holds the folded weights, so do not save the model afterwards.
+void FuseForInference(EmotionModel& model);
+
 // The model's parameters in registration order: the same order on every rank
 // for the same config, which a bucketed gradient all-reduce relies on.
 std::vector<torch::Tensor> OrderedParameters(const EmotionModel& model);

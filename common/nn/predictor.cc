@@ -38,7 +38,7 @@ Predictor::Predictor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Predictor::Predictor(LoadedModel model) : impl_(std::make_unique<Impl>()) {
   impl_->loaded = std::move(model);
   impl_->loaded.model->to(torch::kCPU);
-  impl_->loaded.model->eval();
+  FuseForInference(impl_->loaded.model);
 }
 
 Predictor::Predictor(Predictor&&) noexcept = default;
@@ -61,6 +61,7 @@ core::Result<Predictor> Predictor::Create(LoadedModel model,
     impl->loaded = std::move(model);
     impl->loaded.model->to(impl->device);
     impl->loaded.model->eval();
+    if (options.fuse) FuseForInference(impl->loaded.model);
   } catch (const c10::Error& e) {
     return core::Status::InvalidArgument("device " + options.device,
                                          e.what_without_backtrace());
@@ -116,7 +117,7 @@ core::Result<SegmentOutputs> Predictor::Run(const float* segments, int n,
     out.va.resize(static_cast<size_t>(n) * 2);
     out.embeddings.resize(static_cast<size_t>(n) * out.embedding_dim);
     out.tag_probs.resize(static_cast<size_t>(n) * out.num_tags);
-    torch::NoGradGuard no_grad;
+    c10::InferenceMode inference;
     EmotionModel& model = impl_->loaded.model;
     model->eval();
     for (int first = 0; first < n; first += impl_->options.batch_size) {

@@ -127,6 +127,7 @@ void Trainer::Impl::Build() {
   live.manifest.config = model->config();
   nn::PredictorOptions p;
   p.device = device.str();
+  p.fuse = false;  // the weights keep training
   predictor.emplace(nn::Predictor::Create(std::move(live), p).value());
   // The window plan users' tracks get (the model's frames, the front end's
   // segment hop), with the optional speed cap.
