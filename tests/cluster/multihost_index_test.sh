@@ -123,10 +123,10 @@ got=$("$tmp/nsrun" "${hosts[2]}" sh -c 'hostname; getent hosts '"${hosts[0]}" 2>
 note "hosts ${hosts[*]} up on $subnet.0/24"
 
 # ---- the catalogue: tones + noise in three codecs, one broken file ----
-# 48 encoded tracks, each also copied into two more folders (copies are
+# 48 encoded tracks, each also copied into four more folders (copies are
 # tracks of their own): enough work that the faults below land while some
 # remains, even though each `mer query --stats` poll takes seconds here.
-nencoded=48 copies=3 seconds=40
+nencoded=48 copies=5 seconds=40
 ntracks=$((nencoded * copies))
 codecs=(flac mp3 ogg)
 mkdir -p "$tmp/cat/a" "$tmp/cat/b"
