@@ -66,14 +66,21 @@ repeat=${MER_BENCH_REPEAT:-3}
 "$mer" export --model "$model" --out "$out/export" > /dev/null
 peer_env=(env MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824
           OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=$threads)
+# A peer's row: the whole process (interpreter, imports and model load
+# included, as mer's rows include its start-up), the figure the ratios use;
+# and "inside_*": the script's own clock from its first file to its last.
 peer() {  # peer MODE ROUND
-  "${peer_env[@]}" /usr/bin/python3 scripts/bench/index.py --export "$out/export" --mode "$1" \
+  timed "${peer_env[@]}" /usr/bin/python3 scripts/bench/index.py --export "$out/export" --mode "$1" \
       --threads "$threads" --batch 32 --records "$out/peer-$1.jsonl" "${files[@]}" > "$out/py.json"
   emit "$(/usr/bin/python3 -c '
 import json, sys; j = json.load(open(sys.argv[1]))
-j.update(what="python_peer", round=int(sys.argv[2]), tracks_per_second=j["tracks"] / j["wall_seconds"],
-         audio_seconds_per_cpu_second=j["audio_seconds"] / j["cpu_seconds"],
-         audio_seconds_per_wall_second=j["audio_seconds"] / j["wall_seconds"]); print(json.dumps(j))' "$out/py.json" "$2")"
+j["inside_wall_seconds"], j["inside_cpu_seconds"] = j.pop("wall_seconds"), j.pop("cpu_seconds")
+wall, cpu, sys_s = (float(x) for x in sys.argv[3:6])
+j.update(what="python_peer", round=int(sys.argv[2]), wall_seconds=wall, cpu_seconds=cpu,
+         system_share=round(sys_s / cpu, 3), tracks_per_second=j["tracks"] / wall,
+         audio_seconds_per_cpu_second=j["audio_seconds"] / cpu,
+         audio_seconds_per_wall_second=j["audio_seconds"] / wall); print(json.dumps(j))' \
+      "$out/py.json" "$2" "$wall" "$cpu" "$sys")"
 }
 for round in $(seq 1 "$repeat"); do
   for np in 1 2 3; do
@@ -127,6 +134,12 @@ def per(r, k): return r["audio_seconds_per_%s_second" % k]
 out = {"what": "ratios",
        "mer_over_strong_peer_per_cpu_second": per(mer[1], "cpu") / per(peer["strong"], "cpu"),
        "mer_over_strong_peer_per_wall_second": per(mer[1], "wall") / per(peer["strong"], "wall"),
+       "mer_over_strong_peer_inside_per_cpu_second":
+           per(mer[1], "cpu") / (peer["strong"]["audio_seconds"] / min(
+               r["inside_cpu_seconds"] for r in rows if r.get("mode") == "strong")),
+       "mer_over_strong_peer_inside_per_wall_second":
+           per(mer[1], "wall") / (peer["strong"]["audio_seconds"] / min(
+               r["inside_wall_seconds"] for r in rows if r.get("mode") == "strong")),
        "mer_over_plain_peer_per_cpu_second": per(mer[1], "cpu") / per(peer["plain"], "cpu"),
        "np1_wall_over_np2_wall": mer[1]["wall_seconds"] / mer[2]["wall_seconds"],
        "np3_wall_over_np2_wall": mer[3]["wall_seconds"] / mer[2]["wall_seconds"],
