@@ -241,6 +241,58 @@ TEST(EmotionModelTest, InputPoolEveryArch) {
   }
 }
 
+// FuseForInference (BatchNorm folded into the convolutions, channels-last,
+// strided max-pool before ELU, two-pass standard deviation) changes outputs
+// by float rounding only, for every architecture, with non-trivial
+// BatchNorm statistics and frame counts the pools do not divide.
+TEST(EmotionModelTest, FuseForInferenceKeepsEveryArchsOutputs) {
+  for (const std::string& arch : ArchNames()) {
+    for (const bool pooled : {false, true}) {
+      torch::manual_seed(11);
+      ModelConfig c = ModelConfig::ForArch(arch);
+      c.stats_dim = 8;
+      c.num_tags = 3;
+      if (pooled) {
+        c.input_freq_pool = 2;
+        c.input_time_pool = 2;
+        c.freq_pools.clear();
+      }
+      auto made = MakeModel(c);
+      ASSERT_TRUE(made.ok()) << arch << ": " << made.status().ToString();
+      EmotionModel model = *made;
+      {
+        torch::NoGradGuard no_grad;
+        for (auto& b : model->named_buffers()) {
+          if (b.key().find("running_mean") != std::string::npos) b.value().normal_(0, 0.5);
+          if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 2.0);
+        }
+        for (auto& p : model->named_parameters()) {
+          if (p.key().find("bn.") != std::string::npos) p.value().uniform_(0.5, 1.5);
+        }
+      }
+      model->eval();
+      const torch::Tensor x = torch::randn({5, 96, 261}) * 20 - 40;
+      torch::NoGradGuard no_grad;
+      const ModelOutput before = model->forward(x);
+      FuseForInference(model);
+      const ModelOutput after = model->forward(x);
+      const auto worst = [](const torch::Tensor& a, const torch::Tensor& b) {
+        return (a - b).abs().max().item<float>();
+      };
+      const std::string what = arch + (pooled ? " (input pool 2x2)" : "");
+      EXPECT_LT(worst(before.va, after.va), 1e-5) << what;
+      EXPECT_LT(worst(before.quadrant_logits, after.quadrant_logits), 1e-4) << what;
+      EXPECT_LT(worst(before.embedding, after.embedding), 1e-4) << what;
+      EXPECT_LT(worst(before.tag_logits, after.tag_logits), 1e-4) << what;
+      // A fused conv block refuses training mode (rnn has none).
+      model->train();
+      if (arch != "rnn") {
+        EXPECT_THROW(model->forward(x), c10::Error) << what << ": a fused block trained";
+      }
+    }
+  }
+}
+
 TEST(EmotionModelTest, StatsBranchSeesBandStatisticsAndTrains) {
   torch::manual_seed(4);
   ModelConfig c;
