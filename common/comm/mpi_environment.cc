@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "common/comm/mpi_check.h"
@@ -34,6 +35,12 @@ core::Result<std::unique_ptr<MpiEnvironment>> MpiEnvironment::Init(
   if (initialized) {
     MER_MPI_CHECK(MPI_Query_thread(&env->thread_level_));
   } else {
+    // Started without a launcher, Open MPI makes the process a singleton
+    // and by default spawns an orted daemon for it (for MPI_Comm_spawn,
+    // which mer never calls): 0.4 s of a one-rank job's start-up. Keep the
+    // singleton to itself unless the user set the parameter. Under mpirun
+    // or srun the parameter is not consulted; other MPIs ignore it.
+    setenv("OMPI_MCA_ess_singleton_isolated", "1", /*overwrite=*/0);
     const int rc =
         MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &env->thread_level_);
     if (rc != MPI_SUCCESS) {
