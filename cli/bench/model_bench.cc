@@ -23,7 +23,9 @@
 #include "common/core/allocator.h"
 #include "common/core/npy.h"
 #include "common/nn/predictor.h"
+#include "common/dsp/front_end_params.h"
 #include "common/nn/track_windows.h"
+#include "worker/track_features.h"
 
 MER_THREAD_ENVIRONMENT_PREINIT();  // as `mer` does
 
@@ -86,15 +88,11 @@ int main(int argc, char** argv) {
   auto mel = core::ReadNpy(mel_path);
   if (!mel.ok()) return Fail(mel.status().ToString());
   if (mel->shape.size() != 2) return Fail(mel_path + ": not [n_mels, n_frames]");
-  const nn::ModelConfig& config = predictor->manifest().config;
-  const nlohmann::json& fe = predictor->manifest().front_end;
-  nn::WindowPlan plan;
-  plan.frames = config.n_frames;
-  const double hop_seconds = fe.value("segment_hop_seconds", 2.048);
-  const double frame_seconds =
-      fe.value("hop_length", 256) / fe.value("sample_rate", 16000.0);
-  plan.hop_frames = static_cast<int>(std::lround(hop_seconds / frame_seconds));
-  plan.seconds_per_frame = frame_seconds;
+  auto fe = dsp::FrontEndParams::FromJson(predictor->manifest().front_end);
+  if (!fe.ok()) return Fail(fe.status().ToString());
+  const nn::WindowPlan plan =
+      worker::WindowPlanFor(predictor->manifest().config, *fe);
+  const double hop_seconds = plan.hop_frames * plan.seconds_per_frame;
   const int n_mels = static_cast<int>(mel->shape[0]);
   const nn::TrackWindows windows = nn::MakeWindows(
       mel->data.data(), n_mels, static_cast<int>(mel->shape[1]), plan);

@@ -26,26 +26,15 @@ namespace {
 // of whole channel vectors, so this is 2-4x faster than LibTorch 1.13's
 // pooling kernel, which also computes the indices it never needs here.
 torch::Tensor StridedMaxPool(const torch::Tensor& x, int pool_f, int pool_t) {
-  using torch::indexing::Slice;
-  const auto all = Slice();
-  torch::Tensor y = x;
-  if (pool_t > 1) {
-    const int64_t end = x.size(3) / pool_t * pool_t;
-    torch::Tensor m = y.index({all, all, all, Slice(0, end, pool_t)});
-    for (int j = 1; j < pool_t; ++j) {
-      m = torch::maximum(m, y.index({all, all, all, Slice(j, end, pool_t)}));
-    }
-    y = m;
-  }
-  if (pool_f > 1) {
-    const int64_t end = y.size(2) / pool_f * pool_f;
-    torch::Tensor m = y.index({all, all, Slice(0, end, pool_f)});
-    for (int i = 1; i < pool_f; ++i) {
-      m = torch::maximum(m, y.index({all, all, Slice(i, end, pool_f)}));
-    }
-    y = m;
-  }
-  return y;
+  // The maximum over `k` consecutive entries along `dim` (floor).
+  const auto pool = [](const torch::Tensor& t, int64_t dim, int k) {
+    if (k <= 1) return t;
+    const int64_t end = t.size(dim) / k * k;
+    torch::Tensor m = t.slice(dim, 0, end, k);
+    for (int j = 1; j < k; ++j) m = torch::maximum(m, t.slice(dim, j, end, k));
+    return m;
+  };
+  return pool(pool(x, 3, pool_t), 2, pool_f);
 }
 
 }  // namespace
