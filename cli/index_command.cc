@@ -233,9 +233,8 @@ void ResolveResources(const comm::MpiEnvironment& env, IndexCommand* c) {
       : gpu                 ? per_rank
                             : std::max(1, per_rank - model);
   c->pipe.predictor.device =
-      c->device == "cpu"
-          ? "cpu"
-          : "cuda:" + std::to_string(env.local_rank() % VisibleGpus());
+      !gpu ? "cpu"
+           : "cuda:" + std::to_string(env.local_rank() % VisibleGpus());
 }
 
 }  // namespace

@@ -56,5 +56,4 @@ void ExecWithThreadEnvironment(int argc, char** argv, char** envp);
       *const mer_thread_environment_preinit)(int, char**, char**) =          \
       &::mer::core::ExecWithThreadEnvironment
 
-
 #endif  // MER_COMMON_CORE_ALLOCATOR_H_

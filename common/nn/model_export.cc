@@ -29,8 +29,8 @@ core::Result<ExportSummary> ExportModel(const std::string& bundle_path,
     for (const auto& [name, tensor] : OrderedState(loaded.model)) {
       dict.insert(name, tensor.detach().cpu().contiguous());
       state.push_back({{"name", name}, {"shape", tensor.sizes().vec()}});
-      ++s.tensors;
     }
+    s.tensors = static_cast<int>(state.size());
     for (const torch::Tensor& p : OrderedParameters(loaded.model)) {
       s.parameters += p.numel();
     }

@@ -111,10 +111,7 @@ def main():
             for path in a.files:
                 seconds, x, starts = features(path)
                 audio += seconds
-                out = model(torch.from_numpy(x))
-                tracks.append(mer_model.aggregate(
-                    meta, torch.softmax(out["quadrant_logits"], 1).numpy(),
-                    out["va"].numpy(), out["embedding"].numpy(), starts))
+                tracks.append(mer_model.aggregate(meta, *mer_model.run_windows(model, x), starts))
         else:
             # Windows of several tracks share a batch; a track is aggregated
             # once all its windows have run. The next track decodes on a
@@ -136,9 +133,8 @@ def main():
                         else:
                             queue[0] = (owner, x[n:])
                     rows -= taken
-                    out = model(torch.from_numpy(np.concatenate([x for _, x in take])))
-                    probs = torch.softmax(out["quadrant_logits"], 1).numpy()
-                    va, emb = out["va"].numpy(), out["embedding"].numpy()
+                    probs, va, emb = mer_model.run_windows(
+                        model, np.concatenate([x for _, x in take]))
                     at = 0
                     for owner, x in take:
                         owner["outputs"].append((probs[at:at + len(x)], va[at:at + len(x)],

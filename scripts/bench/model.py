@@ -32,16 +32,15 @@ def main():
     model, meta = mer_model.load(a.export)
     frames, hop, spf = mer_model.window_plan(meta)
     x, _ = mer_model.windows(np.load(a.mel), frames, hop)
-    batches = [torch.from_numpy(x[i:i + a.batch]) for i in range(0, len(x) - a.batch + 1, a.batch)]
+    batches = [x[i:i + a.batch] for i in range(0, len(x) - a.batch + 1, a.batch)]
     if not batches:
         raise SystemExit("model.py: fewer windows than one batch")
     with torch.inference_mode():
         for b in batches[:2]:
-            model(b)
+            mer_model.run_windows(model, b)
         done, t0, c0 = 0, time.perf_counter(), time.process_time()
         while time.perf_counter() - t0 < a.seconds:
-            out = model(batches[done % len(batches)])
-            torch.softmax(out["quadrant_logits"], 1)
+            mer_model.run_windows(model, batches[done % len(batches)])
             done += 1
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     n, hop_s = done * a.batch, hop * spf

@@ -271,16 +271,19 @@ def aggregate(meta, probs, va, embeddings, starts):
 
 
 @torch.no_grad()
+def run_windows(model, x):
+    """(quadrant probabilities, V-A, embeddings) as NumPy arrays for one
+    forward pass over windows `x` ([B, n_mels, frames] float32 NumPy)."""
+    out = model(torch.from_numpy(x))
+    return (torch.softmax(out["quadrant_logits"], 1).numpy(), out["va"].numpy(),
+            out["embedding"].numpy())
+
+
 def predict_track(model, meta, log_mel, batch_size=64):
     """`mer predict`'s figures for one track from its [n_mels, n_frames]
     log-mel (dB, the model's front end: `mer features`)."""
     frames, hop, _ = window_plan(meta)
     x, starts = windows(np.asarray(log_mel, dtype=np.float32), frames, hop)
-    probs, va, emb = [], [], []
-    for b in range(0, len(x), batch_size):
-        out = model(torch.from_numpy(x[b:b + batch_size]))
-        probs.append(torch.softmax(out["quadrant_logits"], 1).numpy())
-        va.append(out["va"].numpy())
-        emb.append(out["embedding"].numpy())
-    return aggregate(meta, np.concatenate(probs), np.concatenate(va),
-                     np.concatenate(emb), starts)
+    outputs = [run_windows(model, x[b:b + batch_size]) for b in range(0, len(x), batch_size)]
+    probs, va, emb = (np.concatenate(z) for z in zip(*outputs))
+    return aggregate(meta, probs, va, emb, starts)
