@@ -25,7 +25,13 @@ int ExtractMain(const std::vector<std::string>& args) {
       "min-seconds", po::value<double>()->default_value(1.0),
       "tracks shorter than this fail")("no-progress",
                                        "no progress lines on stderr")(
-      "json", "print the summary as JSON");
+      "json", "print the summary as JSON")(
+      "descriptors",
+      "also store the 53 hand-crafted descriptors of `mer features "
+      "--descriptors` after each frame's log-mel (for --descriptor-dim "
+      "models)")("descriptor-fmax", po::value<double>(),
+                 "with --descriptors: highest frequency any descriptor looks "
+                 "at (Hz, default 7500)");
   AddLabelsOptions(desc);
   AddFrontEndOptions(desc);
   po::positional_options_description pos;
@@ -55,6 +61,14 @@ int ExtractMain(const std::vector<std::string>& args) {
   auto fe = FrontEndFromArgs(vm);
   if (!fe.ok()) return UsageError("extract", fe.status().message());
   o.front_end = *fe;
+  if (vm.count("descriptors")) {
+    o.descriptors.emplace();
+    if (vm.count("descriptor-fmax")) {
+      o.descriptors->fmax = vm["descriptor-fmax"].as<double>();
+    }
+  } else if (vm.count("descriptor-fmax")) {
+    return UsageError("extract", "--descriptor-fmax needs --descriptors");
+  }
   if (auto s = o.Validate(); !s.ok()) return UsageError("extract", s.message());
 
   auto mpi = StartMpi();

@@ -70,7 +70,9 @@ void AddTrainOptions(po::options_description* desc,
       "no-progress", "no per-epoch lines on stderr")(
       "json", "print the summary as JSON");
   model->add_options()("arch", po::value<std::string>()->default_value("crnn"),
-                       "cnn, rnn, crnn, pcrnn or attn-lstm")(
+                       "cnn, rnn, crnn, pcrnn, attn-lstm or mlp (no trunk: "
+                       "the classic model over the --stats-dim and "
+                       "--descriptor-dim statistics)")(
       "frames", po::value<int>()->default_value(0),
       "frames per training crop (0 = the front end's segment)")(
       "channels", po::value<std::string>(),
@@ -86,6 +88,14 @@ void AddTrainOptions(po::options_description* desc,
       "4x less compute)")("stats-dim", po::value<int>(),
                           "features from per-band mean/std/|delta| statistics "
                           "beside the trunk (0 = none)")(
+      "descriptor-dim", po::value<int>(),
+      "the joint model: features from per-row mean/std/|delta| statistics "
+      "of the 53 hand-crafted descriptors beside the trunk, trained end to "
+      "end (0 = none; needs shards from `mer extract --descriptors`, or "
+      "--descriptors with a labels CSV)")(
+      "descriptors",
+      "training from a labels CSV: also compute the hand-crafted descriptors "
+      "(for --descriptor-dim)")(
       "input-norm", po::value<std::string>(), "affine or batchnorm")(
       "quadrant-head", po::value<std::string>()->default_value("va"),
       "va: the quadrant from the valence/arousal head (one emotion per track: "
@@ -161,6 +171,12 @@ core::Status ParseModel(const po::variables_map& vm, nn::ModelConfig* m) {
   if (vm.count("embedding-dim"))
     m->embedding_dim = vm["embedding-dim"].as<int>();
   if (vm.count("stats-dim")) m->stats_dim = vm["stats-dim"].as<int>();
+  if (vm.count("descriptor-dim")) {
+    m->descriptor_dim = vm["descriptor-dim"].as<int>();
+    if (m->descriptor_dim < 0) {
+      return core::Status::InvalidArgument("--descriptor-dim must be >= 0");
+    }
+  }
   if (vm.count("input-pool")) {
     const std::string text = vm["input-pool"].as<std::string>();
     MER_ASSIGN_OR_RETURN(std::vector<int> pool, ParseInts("input-pool", text));
@@ -232,6 +248,7 @@ core::Result<worker::TrainJobOptions> ParseTrainJob(
   MER_ASSIGN_OR_RETURN(o.source.labels, LabelsFromArgs(vm));
   o.source.progress = !vm.count("no-progress");
   MER_ASSIGN_OR_RETURN(o.source.front_end, FrontEndFromArgs(vm));
+  if (vm.count("descriptors")) o.source.descriptors.emplace();
   MER_RETURN_IF_ERROR(ParseModel(vm, &o.trainer.model));
   MER_RETURN_IF_ERROR(ParseTraining(vm, &o.trainer));
   worker::TrainerRunOptions& r = o.run;

@@ -66,13 +66,23 @@ std::string ShardPath(const std::string& dir, int part, int parts) {
 }
 
 core::Result<std::unique_ptr<FeatureShardWriter>> FeatureShardWriter::Create(
-    const std::string& path, int n_mels, const nlohmann::json& front_end,
+    const std::string& path, int n_rows, const nlohmann::json& front_end,
     const std::string& front_end_digest,
-    std::optional<std::vector<std::string>> tag_names) {
+    std::optional<std::vector<std::string>> tag_names,
+    const nlohmann::json& descriptors, int descriptor_rows) {
+  if (descriptors.is_null() != (descriptor_rows == 0) || descriptor_rows < 0 ||
+      descriptor_rows >= n_rows) {
+    return core::Status::InvalidArgument(
+        path, "descriptor rows " + std::to_string(descriptor_rows) +
+                  " do not fit " + std::to_string(n_rows) +
+                  " rows and the descriptor parameters");
+  }
   MER_ASSIGN_OR_RETURN(core::AtomicFile file, core::AtomicFile::Create(path));
   std::unique_ptr<FeatureShardWriter> w(new FeatureShardWriter());
   w->path_ = path;
-  w->n_mels_ = n_mels;
+  w->n_mels_ = n_rows;
+  w->descriptors_ = descriptors;
+  w->descriptor_rows_ = descriptor_rows;
   w->front_end_ = front_end;
   w->digest_ = front_end_digest;
   w->tag_names_ = std::move(tag_names);
@@ -116,6 +126,10 @@ core::Status FeatureShardWriter::Finish() {
   index["format"] = kFormat;
   index["front_end"] = front_end_;
   index["front_end_digest"] = digest_;
+  if (descriptor_rows_ > 0) {
+    index["descriptors"] = descriptors_;
+    index["descriptor_rows"] = descriptor_rows_;
+  }
   if (tag_names_) index["tag_names"] = *tag_names_;
   nlohmann::json tracks = nlohmann::json::array();
   for (const auto& t : tracks_) {
@@ -200,6 +214,16 @@ core::Status FeatureShard::ReadIndex(const nlohmann::json& index,
                                      uint64_t data_floats) {
   front_end_ = index.at("front_end");
   digest_ = index.at("front_end_digest").get<std::string>();
+  if (index.contains("descriptors")) {
+    descriptors_ = index.at("descriptors");
+    descriptor_rows_ = index.at("descriptor_rows").get<int>();
+    if (descriptor_rows_ <= 0 || descriptor_rows_ >= n_mels_) {
+      return core::Status::Corruption(
+          path_, "descriptor rows " + std::to_string(descriptor_rows_) +
+                     " do not fit the " + std::to_string(n_mels_) +
+                     " rows per frame");
+    }
+  }
   has_tags_ = index.contains("tag_names");
   if (has_tags_) {
     tag_names_ = index.at("tag_names").get<std::vector<std::string>>();
@@ -260,9 +284,12 @@ core::Result<FeatureDataset> FeatureDataset::Open(const std::string& dir) {
     MER_ASSIGN_OR_RETURN(std::unique_ptr<FeatureShard> shard,
                          FeatureShard::Open(p));
     if (!ds.shards_.empty() &&
-        shard->front_end_digest() != ds.shards_.front()->front_end_digest()) {
+        (shard->front_end_digest() !=
+             ds.shards_.front()->front_end_digest() ||
+         shard->descriptors() != ds.shards_.front()->descriptors())) {
       return core::Status::InvalidArgument(
-          p, "front end " + shard->front_end_digest() + " differs from " +
+          p, "front end " + shard->front_end_digest() +
+                 " (or its descriptor rows) differs from " +
                  ds.shards_.front()->front_end_digest() + " of " +
                  ds.shards_.front()->path());
     }

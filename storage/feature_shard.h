@@ -10,13 +10,15 @@
 //   0       8     magic "MERSHRD1"
 //   8       8     uint64 data_offset (64)
 //   16      8     uint64 total_frames (sum of every track's frame count)
-//   24      4     uint32 n_mels
+//   24      4     uint32 n_rows: values per frame, the front end's n_mels
+//                 log-mel bands then descriptor_rows descriptor rows
 //   28      4     uint32 reserved (0)
 //   32      8     uint64 index_offset (byte offset of the JSON index)
 //   40      8     uint64 index_bytes
 //   48      16    reserved (0)
-//   64      ...   float32 data: track after track, each [n_mels][n_frames]
-//                 (the layout of `mer features` .npy output), dB values
+//   64      ...   float32 data: track after track, each [n_rows][n_frames]
+//                 (the layout of `mer features` .npy output): the log-mel in
+//                 dB, then any descriptor rows (dsp::FeatureExtractor)
 //   index_offset  JSON: {"format": 1, "front_end": {...},
 //                 "front_end_digest": "fe1-...", "tracks": [{"track_id",
 //                 "group", "path", "quadrant" (0..3 or -1), "valence",
@@ -25,8 +27,10 @@
 //                 When the labelled set has tags (a tags column), the index
 //                 also holds "tag_names" (the set's sorted tag names) and
 //                 every track a "tags" list (sorted names, [] for none);
-//                 without tags both keys are absent. Optional keys, so the
-//                 format stays 1.
+//                 without tags both keys are absent. A shard written with
+//                 descriptors (`mer extract --descriptors`) also holds
+//                 "descriptors" (DescriptorParams as JSON) and
+//                 "descriptor_rows". Optional keys, so the format stays 1.
 // Writers write through core::AtomicFile (a temp file beside the shard,
 // fsync'ed and renamed when Finish() succeeds): a shard that exists is
 // complete. Integers in the header are little-endian.
@@ -65,13 +69,17 @@ class FeatureShardWriter {
   // `front_end` is FrontEndParams::ToJson() of the features written.
   // `tag_names`: the labelled set's tags when it has a tags column (each
   // track's tags must be among them); nullopt: a shard without tags.
+  // `n_rows` values per frame: the log-mel bands, then `descriptor_rows`
+  // descriptor rows made with `descriptors` (null and 0: none).
   static core::Result<std::unique_ptr<FeatureShardWriter>> Create(
-      const std::string& path, int n_mels, const nlohmann::json& front_end,
+      const std::string& path, int n_rows, const nlohmann::json& front_end,
       const std::string& front_end_digest,
-      std::optional<std::vector<std::string>> tag_names = std::nullopt);
+      std::optional<std::vector<std::string>> tag_names = std::nullopt,
+      const nlohmann::json& descriptors = nullptr, int descriptor_rows = 0);
   ~FeatureShardWriter();
 
-  // Appends one track: `mel` holds n_mels * n_frames floats, [n_mels][n_frames].
+  // Appends one track: `mel` holds n_rows * n_frames floats,
+  // [n_rows][n_frames].
   core::Status Add(ShardTrack track, const float* mel, int n_frames);
   // Writes the index and header, then renames the file into place.
   core::Status Finish();
@@ -82,7 +90,9 @@ class FeatureShardWriter {
 
   std::string path_;
   std::optional<core::AtomicFile> file_;
-  int n_mels_ = 0;
+  int n_mels_ = 0;  // rows per frame
+  nlohmann::json descriptors_;
+  int descriptor_rows_ = 0;
   nlohmann::json front_end_;
   std::string digest_;
   std::optional<std::vector<std::string>> tag_names_;
@@ -101,14 +111,19 @@ class FeatureShard {
   FeatureShard& operator=(const FeatureShard&) = delete;
 
   const std::string& path() const { return path_; }
-  int n_mels() const { return n_mels_; }
+  // Values per frame, and how many of them are log-mel bands.
+  int n_rows() const { return n_mels_; }
+  int n_mels() const { return n_mels_ - descriptor_rows_; }
+  // The descriptor rows after the bands: their parameters (null: none).
+  const nlohmann::json& descriptors() const { return descriptors_; }
+  int descriptor_rows() const { return descriptor_rows_; }
   const nlohmann::json& front_end() const { return front_end_; }
   const std::string& front_end_digest() const { return digest_; }
   // Whether the tracks carry tag labels, and the set's tag names.
   bool has_tags() const { return has_tags_; }
   const std::vector<std::string>& tag_names() const { return tag_names_; }
   const std::vector<ShardTrack>& tracks() const { return tracks_; }
-  // [n_mels][n_frames] floats of track i.
+  // [n_rows][n_frames] floats of track i.
   const float* TrackData(size_t i) const { return data_ + tracks_[i].offset; }
 
  private:
@@ -121,7 +136,9 @@ class FeatureShard {
   void* map_ = nullptr;
   size_t map_size_ = 0;
   const float* data_ = nullptr;
-  int n_mels_ = 0;
+  int n_mels_ = 0;  // rows per frame
+  nlohmann::json descriptors_;
+  int descriptor_rows_ = 0;
   nlohmann::json front_end_;
   std::string digest_;
   bool has_tags_ = false;
@@ -130,8 +147,8 @@ class FeatureShard {
 };
 
 // A set of shards (a folder written by `mer extract`): every "*.mershard" file
-// in `dir`, sorted by name, all with the same front end and all with tags or
-// all without.
+// in `dir`, sorted by name, all with the same front end and descriptor rows,
+// and all with tags or all without.
 class FeatureDataset {
  public:
   static core::Result<FeatureDataset> Open(const std::string& dir);
@@ -143,7 +160,11 @@ class FeatureDataset {
     const float* data() const { return shard->TrackData(index); }
   };
   const std::vector<TrackRef>& tracks() const { return tracks_; }
+  int n_rows() const { return shards_.front()->n_rows(); }
   int n_mels() const { return shards_.front()->n_mels(); }
+  const nlohmann::json& descriptors() const {
+    return shards_.front()->descriptors();
+  }
   const nlohmann::json& front_end() const { return shards_.front()->front_end(); }
   const std::string& front_end_digest() const {
     return shards_.front()->front_end_digest();

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/core/atomic_file.h"
+#include "common/dsp/feature_extractor.h"
 #include "storage/feature_shard.h"
 #include "worker/parallel_features.h"
 #include "worker/rank_progress.h"
@@ -21,7 +22,7 @@ core::Status ExtractOptions::Validate() const {
     return core::Status::InvalidArgument("--out is required");
   if (threads < 0)
     return core::Status::InvalidArgument("--threads must be >= 0");
-  return front_end.Validate();
+  return dsp::FeatureParams{front_end, descriptors}.Validate();
 }
 
 nlohmann::json LexiconJson(const core::LexiconReport& r) {
@@ -77,6 +78,7 @@ core::Status WriteMyShard(const ExtractOptions& options,
   // First, so that an early return below still reports to rank 0.
   RankProgress progress(comm, static_cast<int64_t>(set.tracks.size()),
                         "extract", options.progress);
+  const dsp::FeatureParams features{options.front_end, options.descriptors};
   std::vector<size_t> mine;
   std::vector<std::string> paths;
   for (size_t i = rank; i < set.tracks.size(); i += size) {
@@ -87,11 +89,14 @@ core::Status WriteMyShard(const ExtractOptions& options,
       auto writer,
       storage::FeatureShardWriter::Create(
           storage::ShardPath(options.out_dir, rank, size),
-          options.front_end.n_mels, options.front_end.ToJson(),
+          features.rows(), options.front_end.ToJson(),
           summary->front_end_digest,
-          set.has_tags ? std::make_optional(set.tag_names) : std::nullopt));
+          set.has_tags ? std::make_optional(set.tag_names) : std::nullopt,
+          features.DescriptorsJson(),
+          features.rows() - options.front_end.n_mels));
   ParallelFeatureOptions p;
   p.front_end = options.front_end;
+  p.descriptors = options.descriptors;
   p.track = options.track;
   p.threads = options.threads;
   p.on_counts = progress.Callback();
@@ -157,6 +162,9 @@ core::Status WriteDatasetFiles(const ExtractOptions& options,
                          {"labels_digest", summary.labels_digest},
                          {"front_end", options.front_end.ToJson()},
                          {"front_end_digest", summary.front_end_digest},
+                         {"descriptors", dsp::FeatureParams{options.front_end,
+                                                            options.descriptors}
+                                             .DescriptorsJson()},
                          {"shards", comm.size()},
                          {"tracks", summary.tracks},
                          {"extracted", summary.extracted},

@@ -22,6 +22,7 @@
 #include "common/comm/communicator.h"
 #include "common/core/labels.h"
 #include "common/core/result.h"
+#include "common/dsp/descriptor_params.h"
 #include "common/dsp/front_end_params.h"
 #include "worker/track_features.h"
 
@@ -31,6 +32,9 @@ struct ExtractOptions {
   std::string labels_csv;         // required
   std::string out_dir;            // required
   dsp::FrontEndParams front_end;  // Default: the default preset
+  // Also store the hand-crafted descriptors after each frame's log-mel
+  // (dsp::FeatureParams), for models with a descriptor branch. Default: none.
+  std::optional<dsp::DescriptorParams> descriptors;
   core::LabelsOptions labels;
   TrackFeatureOptions track;
   int threads = 0;       // decode threads per rank; 0 = auto

@@ -37,7 +37,7 @@ void ComputeFeaturesInParallel(const std::vector<std::string>& paths,
   int working = 0;  // threads still taking tracks
   std::condition_variable changed;  // a track done, or a thread finished
   auto work = [&] {
-    dsp::LogMelExtractor extractor(options.front_end);
+    dsp::FeatureExtractor extractor({options.front_end, options.descriptors});
     for (size_t k; (k = next.fetch_add(1)) < paths.size();) {
       {
         // At most `window` tracks ahead of the sink, so a slow track never

@@ -1,7 +1,7 @@
 // ComputeFeaturesInParallel: a rank's decode loop over many tracks, shared
 // by `mer extract` (worker/extract_job.h) and training's on-the-fly
 // extraction (TrainingData::FromLabels). `threads` threads, each with its
-// own LogMelExtractor (FFTW plans are per thread), take tracks in order and
+// own FeatureExtractor (FFTW plans are per thread), take tracks in order and
 // hand every result, success or failure, to `sink` in the order of `paths`
 // whatever order they finish in (so a shard's track order, and the digest
 // of the data, never depend on timing); a progress line counts them. A
@@ -25,10 +25,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/core/result.h"
+#include "common/dsp/descriptor_params.h"
 #include "common/dsp/front_end_params.h"
 #include "worker/track_features.h"
 
@@ -43,6 +45,8 @@ struct FeatureCounts {
 
 struct ParallelFeatureOptions {
   dsp::FrontEndParams front_end;
+  // Descriptor rows after the log-mel (dsp::FeatureParams); none by default.
+  std::optional<dsp::DescriptorParams> descriptors;
   TrackFeatureOptions track;
   // Decode threads; 0: the machine's cores shared among `ranks_on_node`.
   // Default: 0.

@@ -8,17 +8,16 @@
 namespace mer::worker {
 
 struct TrackPredictor::Impl {
-  Impl(nn::Predictor p, const dsp::FrontEndParams& fe,
+  Impl(nn::Predictor p, const dsp::FeatureParams& features,
        const TrackPredictorOptions& o)
       : predictor(std::move(p)),
-        front_end(fe),
-        extractor(fe),
+        extractor(features),
         options(o),
-        inference(&predictor, WindowPlanFor(predictor.manifest().config, fe)) {}
+        inference(&predictor, WindowPlanFor(predictor.manifest().config,
+                                            features.front_end)) {}
 
   nn::Predictor predictor;
-  dsp::FrontEndParams front_end;
-  dsp::LogMelExtractor extractor;
+  dsp::FeatureExtractor extractor;
   TrackPredictorOptions options;
   nn::TrackInference inference;  // borrows `predictor`
 };
@@ -33,24 +32,24 @@ core::Result<TrackPredictor> TrackPredictor::Open(
     const std::string& model_path, const TrackPredictorOptions& options) {
   MER_ASSIGN_OR_RETURN(nn::Predictor predictor,
                        nn::Predictor::Open(model_path, options.predictor));
-  auto fe = dsp::FrontEndParams::FromJson(predictor.manifest().front_end);
-  if (!fe.ok()) {
-    return core::Status::InvalidArgument(
-        model_path, "the bundle's front-end parameters are unusable: " +
-                        fe.status().message());
-  }
-  MER_RETURN_IF_ERROR(WindowPlanFor(predictor.manifest().config, *fe)
-                          .Validate()
-                          .WithContext(model_path));
+  MER_ASSIGN_OR_RETURN(dsp::FeatureParams features,
+                       FeatureParamsFor(predictor.manifest(), model_path));
+  MER_RETURN_IF_ERROR(
+      WindowPlanFor(predictor.manifest().config, features.front_end)
+          .Validate()
+          .WithContext(model_path));
   return TrackPredictor(
-      std::make_unique<Impl>(std::move(predictor), *fe, options));
+      std::make_unique<Impl>(std::move(predictor), features, options));
 }
 
 const nn::BundleManifest& TrackPredictor::manifest() const {
   return impl_->predictor.manifest();
 }
 const dsp::FrontEndParams& TrackPredictor::front_end() const {
-  return impl_->front_end;
+  return impl_->extractor.params().front_end;
+}
+const dsp::FeatureParams& TrackPredictor::features() const {
+  return impl_->extractor.params();
 }
 const nn::WindowPlan& TrackPredictor::window_plan() const {
   return impl_->inference.plan();

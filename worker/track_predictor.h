@@ -17,6 +17,7 @@
 #include <string>
 
 #include "common/core/result.h"
+#include "common/dsp/feature_extractor.h"
 #include "common/dsp/front_end_params.h"
 #include "common/nn/bundle_manifest.h"
 #include "common/nn/predictor.h"
@@ -49,6 +50,8 @@ class TrackPredictor {
 
   const nn::BundleManifest& manifest() const;
   const dsp::FrontEndParams& front_end() const;
+  // The front end and any descriptors the model reads.
+  const dsp::FeatureParams& features() const;
   const nn::WindowPlan& window_plan() const;
 
  private:

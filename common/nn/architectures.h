@@ -1,4 +1,4 @@
-// The trunks of the five architectures (see model_config.h for what each
+// The trunks of the six architectures (see model_config.h for what each
 // does). Internal to common/nn: other code builds models with MakeModel().
 #ifndef MER_COMMON_NN_ARCHITECTURES_H_
 #define MER_COMMON_NN_ARCHITECTURES_H_
@@ -100,6 +100,16 @@ class AttnLstmImpl : public EmotionModelImpl {
   torch::nn::LSTM lstm_{nullptr};
   torch::nn::Linear att_hidden_{nullptr};
   torch::nn::Linear att_score_{nullptr};
+};
+
+// The classic model: no trunk; the embedding is the statistics branches'
+// features (RegisterHeads adds them).
+class MlpImpl : public EmotionModelImpl {
+ public:
+  explicit MlpImpl(ModelConfig c);
+
+ protected:
+  torch::Tensor Trunk(const torch::Tensor& x) override;
 };
 
 // [B, M, T] -> [B, T / pool, M] (average over `pool` frames), for recurrent

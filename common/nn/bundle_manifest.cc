@@ -10,7 +10,7 @@ using core::Result;
 using core::Status;
 
 nlohmann::json BundleManifest::ToJson() const {
-  return nlohmann::json{
+  nlohmann::json j{
       {"format_version", format_version},
       {"mer_version", mer_version},
       {"model_id", model_id},
@@ -26,6 +26,10 @@ nlohmann::json BundleManifest::ToJson() const {
       {"created", created},
       {"extra", extra},
   };
+  // Only for a model with a descriptor branch: other manifests read as
+  // before.
+  if (!descriptors.is_null()) j["descriptors"] = descriptors;
+  return j;
 }
 
 Result<BundleManifest> BundleManifest::FromJson(const nlohmann::json& j) {
@@ -54,9 +58,16 @@ Result<BundleManifest> BundleManifest::FromJson(const nlohmann::json& j) {
     get("training_data_digest", m.training_data_digest);
     get("created", m.created);
     if (j.contains("front_end")) m.front_end = j.at("front_end");
+    if (j.contains("descriptors")) m.descriptors = j.at("descriptors");
     if (j.contains("metrics")) m.metrics = j.at("metrics");
     if (j.contains("extra")) m.extra = j.at("extra");
     MER_ASSIGN_OR_RETURN(m.config, ModelConfig::FromJson(j.at("config")));
+    if ((m.config.descriptor_rows > 0) == m.descriptors.is_null()) {
+      return Status::Corruption(
+          "model manifest",
+          "the model's descriptor rows and the manifest's descriptor "
+          "parameters do not go together");
+    }
     if (j.contains("calibration")) {
       MER_ASSIGN_OR_RETURN(m.calibration,
                            VaCalibration::FromJson(j.at("calibration")));

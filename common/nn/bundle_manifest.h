@@ -40,6 +40,10 @@ struct BundleManifest {
   // digest. Features fed to the model must carry the same digest.
   nlohmann::json front_end = nlohmann::json::object();
   std::string front_end_digest;
+  // For a model with a descriptor branch (config.descriptor_rows > 0): the
+  // parameters of the descriptors it reads after the bands
+  // (DescriptorParams as JSON; opaque here). Null otherwise.
+  nlohmann::json descriptors;
   // Digest of the training data (feature shards, labels, split).
   std::string training_data_digest;
   // Evaluation metrics recorded by the trainer (free-form JSON).

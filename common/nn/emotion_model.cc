@@ -26,6 +26,14 @@ void EmotionModelImpl::RegisterHeads(int64_t trunk_dim) {
         "stats_fc", torch::nn::Linear(3 * config_.n_mels, config_.stats_dim));
     trunk_dim += config_.stats_dim;
   }
+  if (config_.descriptor_dim > 0) {
+    const int64_t in = 3 * config_.descriptor_rows;
+    descriptor_bn_ =
+        register_module("descriptor_bn", torch::nn::BatchNorm1d(in));
+    descriptor_fc_ = register_module(
+        "descriptor_fc", torch::nn::Linear(in, config_.descriptor_dim));
+    trunk_dim += config_.descriptor_dim;
+  }
   embedding_dim_ = trunk_dim;
   if (config_.embedding_dim > 0) {
     embed_ = register_module(
@@ -48,43 +56,61 @@ void EmotionModelImpl::RegisterHeads(int64_t trunk_dim) {
   }
 }
 
+torch::Tensor EmotionModelImpl::RowStatistics(const torch::Tensor& x) const {
+  // Outside training the standard deviation is taken in two plain passes:
+  // LibTorch 1.13's std kernel over the last dimension is about 15x slower,
+  // and equal up to float rounding (~1e-7). Training keeps torch::std, whose
+  // gradient is defined at a constant row.
+  const torch::Tensor mean = x.mean(2, /*keepdim=*/true);
+  const torch::Tensor std = is_training()
+                                ? x.std(2, /*unbiased=*/false)
+                                : (x - mean).square_().mean(2).sqrt_();
+  return torch::cat(
+      {mean.squeeze(2), std,
+       (x.narrow(2, 1, x.size(2) - 1) - x.narrow(2, 0, x.size(2) - 1))
+           .abs()
+           .mean(2)},
+      1);
+}
+
 ModelOutput EmotionModelImpl::forward(const torch::Tensor& x) {
-  TORCH_CHECK(x.dim() == 3, "model input must be [batch, n_mels, frames], got ",
+  TORCH_CHECK(x.dim() == 3, "model input must be [batch, rows, frames], got ",
               x.sizes());
-  TORCH_CHECK(x.size(1) == config_.n_mels, "model expects ", config_.n_mels,
-              " mel bands, input has ", x.size(1));
+  TORCH_CHECK(x.size(1) == config_.InputRows(), "model expects ",
+              config_.n_mels, " mel bands and ", config_.descriptor_rows,
+              " descriptor rows, input has ", x.size(1), " rows");
   TORCH_CHECK(x.size(2) >= config_.MinFrames(), "model (", config_.arch,
               ") needs at least ", config_.MinFrames(), " frames, input has ",
               x.size(2));
+  const torch::Tensor mel =
+      config_.descriptor_rows > 0 ? x.narrow(1, 0, config_.n_mels) : x;
   torch::Tensor h = input_bn_
-                        ? ForwardBatchNorm(*input_bn_, x)
-                        : (x + config_.input_offset) * config_.input_scale;
+                        ? ForwardBatchNorm(*input_bn_, mel)
+                        : (mel + config_.input_offset) * config_.input_scale;
   torch::Tensor stats;
   if (stats_fc_) {
     // Per band over the segment: mean, standard deviation, mean |delta|.
-    // Outside training the standard deviation is taken in two plain passes:
-    // LibTorch 1.13's std kernel over the last dimension is about 15x
-    // slower, and equal up to float rounding (~1e-7). Training keeps
-    // torch::std, whose gradient is defined at a constant band.
-    const torch::Tensor mean = h.mean(2, /*keepdim=*/true);
-    const torch::Tensor std =
-        is_training() ? h.std(2, /*unbiased=*/false)
-                      : (h - mean).square_().mean(2).sqrt_();
-    stats = torch::cat(
-        {mean.squeeze(2), std,
-         (h.narrow(2, 1, h.size(2) - 1) - h.narrow(2, 0, h.size(2) - 1))
-             .abs()
-             .mean(2)},
-        1);
-    stats = torch::elu(stats_fc_->forward(ForwardBatchNorm(*stats_bn_, stats)));
+    stats = torch::elu(
+        stats_fc_->forward(ForwardBatchNorm(*stats_bn_, RowStatistics(h))));
   }
-  if (config_.input_freq_pool > 1 || config_.input_time_pool > 1) {
+  torch::Tensor descriptors;
+  if (descriptor_fc_) {
+    // The same three per descriptor row, on the raw values: the BatchNorm
+    // brings Hz, dB, BPM and unit-range rows to one scale.
+    descriptors = torch::elu(descriptor_fc_->forward(ForwardBatchNorm(
+        *descriptor_bn_,
+        RowStatistics(
+            x.narrow(1, config_.n_mels, config_.descriptor_rows)))));
+  }
+  if (config_.arch != "mlp" &&
+      (config_.input_freq_pool > 1 || config_.input_time_pool > 1)) {
     h = torch::avg_pool2d(h.unsqueeze(1),
                           {config_.input_freq_pool, config_.input_time_pool})
             .squeeze(1);
   }
   h = Trunk(h);
   if (stats.defined()) h = torch::cat({h, stats}, 1);
+  if (descriptors.defined()) h = torch::cat({h, descriptors}, 1);
   if (embed_) h = torch::elu(embed_->forward(h));
   ModelOutput out;
   out.embedding = h;
@@ -124,6 +150,8 @@ core::Result<EmotionModel> MakeModel(const ModelConfig& config) {
       impl = std::make_shared<PcrnnImpl>(c);
     } else if (c.arch == "attn-lstm") {
       impl = std::make_shared<AttnLstmImpl>(c);
+    } else if (c.arch == "mlp") {
+      impl = std::make_shared<MlpImpl>(c);
     } else {
       return core::Status::InvalidArgument("model config: arch", c.arch);
     }

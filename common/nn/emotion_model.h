@@ -3,13 +3,15 @@
 //
 //   MER_ASSIGN_OR_RETURN(EmotionModel model, MakeModel(config));
 //   ModelOutput out = model->forward(log_mel);   // [B, n_mels, T] dB
+//   // with a descriptor branch: [B, n_mels + descriptor_rows, T]
 //
 // Every architecture is a trunk (conv / recurrent layers, in architectures.h)
 // followed by the same heads, so the trainer, the loss and the predictor
 // never look at the architecture. Registered module names are stable (they
 // are the keys of saved weights): "input_bn" (batchnorm input only), the
 // trunk's ("blocks", "gru", "cnn", "lstm", "att_hidden", "att_score"), then
-// "stats_bn", "stats_fc" (stats_dim > 0), "embed" (embedding_dim > 0),
+// "stats_bn", "stats_fc" (stats_dim > 0), "descriptor_bn", "descriptor_fc"
+// (descriptor_dim > 0), "embed" (embedding_dim > 0),
 // "quadrant_head" (quadrant_head "softmax") or the parameter
 // "quadrant_scale" ("va"), "va_head", "tag_head" (num_tags > 0).
 //
@@ -42,7 +44,9 @@ struct ModelOutput {
 
 class EmotionModelImpl : public torch::nn::Module {
  public:
-  // `x`: [B, n_mels, T] float32 log-mel in dB, T >= config().MinFrames().
+  // `x`: [B, n_mels, T] float32 log-mel in dB, T >= config().MinFrames(),
+  // followed by config().descriptor_rows descriptor rows when the model has
+  // a descriptor branch.
   // Throws c10::Error on a wrong shape (callers at a boundary catch it).
   ModelOutput forward(const torch::Tensor& x);
 
@@ -56,6 +60,9 @@ class EmotionModelImpl : public torch::nn::Module {
   virtual torch::Tensor Trunk(const torch::Tensor& x) = 0;
   // Called last by each architecture's constructor.
   void RegisterHeads(int64_t trunk_dim);
+  // Per row of x [B, R, T] over time: mean, standard deviation, mean
+  // |frame-to-frame change|, as [B, 3R].
+  torch::Tensor RowStatistics(const torch::Tensor& x) const;
 
  private:
   ModelConfig config_;
@@ -63,6 +70,8 @@ class EmotionModelImpl : public torch::nn::Module {
   torch::nn::BatchNorm1d input_bn_{nullptr};
   torch::nn::BatchNorm1d stats_bn_{nullptr};
   torch::nn::Linear stats_fc_{nullptr};
+  torch::nn::BatchNorm1d descriptor_bn_{nullptr};
+  torch::nn::Linear descriptor_fc_{nullptr};
   torch::nn::Linear embed_{nullptr};
   torch::nn::Linear quadrant_head_{nullptr};  // "softmax" quadrant head
   torch::Tensor quadrant_scale_;              // "va" head: log of k_v, k_a

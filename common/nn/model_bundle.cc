@@ -46,6 +46,11 @@ core::Status SaveBundle(const std::string& path, const EmotionModel& model,
   m.format_version = kBundleFormatVersion;
   m.mer_version = MER_VERSION_STRING;
   m.config = model->config();
+  if ((m.config.descriptor_rows > 0) == m.descriptors.is_null()) {
+    return core::Status::InvalidArgument(
+        path, "a model with a descriptor branch needs the manifest's "
+              "descriptor parameters, and only such a model has them");
+  }
   if (m.created.empty()) m.created = UtcNow();
   m.model_id.clear();
   m.model_id =

@@ -68,8 +68,9 @@ bool ReadsFrames(const ModelConfig& c) {
 }  // namespace
 
 const std::vector<std::string>& ArchNames() {
-  static const std::vector<std::string> kNames = {"cnn", "rnn", "crnn", "pcrnn",
-                                                  "attn-lstm"};
+  static const std::vector<std::string> kNames = {"cnn",   "rnn",
+                                                  "crnn",  "pcrnn",
+                                                  "attn-lstm", "mlp"};
   return kNames;
 }
 
@@ -102,8 +103,8 @@ Result<ModelConfig> ModelConfig::Named(const std::string& name) {
   }
   return Status::InvalidArgument(
       "model config '" + name + "'",
-      "unknown; expected default, paper2019, cnn, rnn, crnn, pcrnn or "
-      "attn-lstm");
+      "unknown; expected default, paper2019, cnn, rnn, crnn, pcrnn, "
+      "attn-lstm or mlp");
 }
 
 ModelConfig ModelConfig::Resolved() const {
@@ -117,8 +118,13 @@ ModelConfig ModelConfig::Resolved() const {
   } else if (c.arch == "attn-lstm") {
     if (!c.attn_conv_front) c.channels.clear();
     if (c.attn_conv_front && c.channels.empty()) c.channels = {32, 64};
-  } else if (c.arch == "rnn") {
+  } else if (c.arch == "rnn" || c.arch == "mlp") {
     c.channels.clear();
+  }
+  // The classic model reads the statistics branches alone: without a
+  // descriptor branch it gets the band statistics'.
+  if (c.arch == "mlp" && c.stats_dim == 0 && c.descriptor_dim == 0) {
+    c.stats_dim = 32;
   }
   const int blocks = static_cast<int>(c.channels.size());
   if (c.freq_pools.empty() && blocks > 0 && c.TrunkMels() > 0) {
@@ -148,8 +154,9 @@ Status ModelConfig::Validate() const {
   if (std::find(ArchNames().begin(), ArchNames().end(), arch) ==
       ArchNames().end()) {
     return bad("arch '" + arch + "'",
-               "unknown; expected cnn, rnn, crnn, pcrnn or attn-lstm");
+               "unknown; expected cnn, rnn, crnn, pcrnn, attn-lstm or mlp");
   }
+
   if (n_mels < 1) return bad("n_mels", "must be >= 1");
   if (input_freq_pool < 1 || input_freq_pool > n_mels) {
     return bad("input_freq_pool", "must be in [1, n_mels]");
@@ -198,7 +205,7 @@ Status ModelConfig::Validate() const {
   if (rnn_dropout < 0 || rnn_dropout >= 1) {
     return bad("rnn_dropout", "must be in [0, 1)");
   }
-  if (arch != "cnn") {
+  if (arch != "cnn" && arch != "mlp") {
     if (rnn_hidden < 1) return bad("rnn_hidden", "must be >= 1");
     if (rnn_layers < 1) return bad("rnn_layers", "must be >= 1");
   }
@@ -207,6 +214,13 @@ Status ModelConfig::Validate() const {
     return bad("attention_dim", "must be >= 1");
   }
   if (stats_dim < 0) return bad("stats_dim", "must be >= 0");
+  if (descriptor_dim < 0) return bad("descriptor_dim", "must be >= 0");
+  if (descriptor_rows < 0) return bad("descriptor_rows", "must be >= 0");
+  if ((descriptor_dim > 0) != (descriptor_rows > 0)) {
+    return bad("descriptor_dim",
+               "a descriptor branch needs descriptor rows in the input "
+               "(features extracted with --descriptors), and they need it");
+  }
   if (embedding_dim < 0) return bad("embedding_dim", "must be >= 0");
   if (num_quadrants < 2) return bad("num_quadrants", "must be >= 2");
   if (quadrant_head != "va" && quadrant_head != "softmax") {
@@ -231,7 +245,9 @@ int ModelConfig::MinFrames() const {
   if (UsesConv(r)) min_frames = std::max(min_frames, Product(r.time_pools));
   if (ReadsFrames(r)) min_frames = std::max(min_frames, r.rnn_time_pool);
   min_frames *= r.input_time_pool;
-  if (r.stats_dim > 0) min_frames = std::max(min_frames, 2);  // one delta
+  if (r.stats_dim > 0 || r.descriptor_dim > 0) {
+    min_frames = std::max(min_frames, 2);  // one delta
+  }
   return min_frames;
 }
 
@@ -239,17 +255,19 @@ int ModelConfig::EmbeddingDim() const {
   if (embedding_dim > 0) return embedding_dim;
   const ModelConfig r = Resolved();
   if (r.arch == "cnn") {
-    return (r.channels.empty() ? 0 : r.channels.back()) + r.stats_dim;
+    return (r.channels.empty() ? 0 : r.channels.back()) + r.stats_dim +
+           r.descriptor_dim;
   }
   if (r.arch == "pcrnn") {
     return (r.channels.empty() ? 0 : r.channels.back()) + r.rnn_hidden +
-           r.stats_dim;
+           r.stats_dim + r.descriptor_dim;
   }
-  return r.rnn_hidden + r.stats_dim;
+  if (r.arch == "mlp") return r.stats_dim + r.descriptor_dim;
+  return r.rnn_hidden + r.stats_dim + r.descriptor_dim;
 }
 
 nlohmann::json ModelConfig::ToJson() const {
-  return nlohmann::json{
+  nlohmann::json j{
       {"arch", arch},
       {"n_mels", n_mels},
       {"n_frames", n_frames},
@@ -274,6 +292,12 @@ nlohmann::json ModelConfig::ToJson() const {
       {"quadrant_head", quadrant_head},
       {"num_tags", num_tags},
   };
+  // Only with a descriptor branch, so configs without one read as before.
+  if (descriptor_dim > 0 || descriptor_rows > 0) {
+    j["descriptor_rows"] = descriptor_rows;
+    j["descriptor_dim"] = descriptor_dim;
+  }
+  return j;
 }
 
 Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
@@ -302,7 +326,9 @@ Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
                                               "stats_dim",
                                               "input_freq_pool",
                                               "input_time_pool",
-                                              "quadrant_head"};
+                                              "quadrant_head",
+                                              "descriptor_rows",
+                                              "descriptor_dim"};
   for (const auto& [key, value] : j.items()) {
     if (!kKeys.count(key)) {
       return Status::InvalidArgument("model config",
@@ -335,6 +361,8 @@ Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
     get("attn_conv_front", c.attn_conv_front);
     get("attention_dim", c.attention_dim);
     get("stats_dim", c.stats_dim);
+    get("descriptor_rows", c.descriptor_rows);
+    get("descriptor_dim", c.descriptor_dim);
     get("embedding_dim", c.embedding_dim);
     get("num_quadrants", c.num_quadrants);
     get("quadrant_head", c.quadrant_head);

@@ -4,7 +4,9 @@
 //
 // Input of every model: log-mel segments [batch, n_mels, n_frames], float32
 // dB values (10*log10 of mel power). The model normalises them itself (see
-// `input_norm`), so a bundle carries its own normalisation.
+// `input_norm`), so a bundle carries its own normalisation. A model with a
+// descriptor branch reads [batch, n_mels + descriptor_rows, n_frames]: the
+// hand-crafted descriptors follow the bands (dsp::FeatureExtractor).
 //
 // Architectures (`arch`):
 //   "cnn"       conv blocks (conv3x3 -> BatchNorm -> ELU -> max-pool), global
@@ -14,6 +16,12 @@
 //               the remaining time steps, last step (the default).
 //   "pcrnn"     a CNN branch and a GRU branch in parallel, concatenated.
 //   "attn-lstm" optional conv front, LSTM over time, attention pooling.
+//   "mlp"       no learned trunk: the classic model. Only the statistics
+//               branches (stats_dim over the bands, descriptor_dim over the
+//               hand-crafted descriptors; stats_dim 32 when neither is
+//               given), with
+//               embedding_dim > 0 a hidden layer, then the heads: a small
+//               MLP over each window's summary statistics.
 // Every model ends in the same heads: quadrant logits, V-A (tanh) and,
 // when num_tags > 0, tag logits.
 //
@@ -35,7 +43,7 @@
 namespace mer::nn {
 
 struct ModelConfig {
-  // "cnn", "rnn", "crnn", "pcrnn", "attn-lstm". Default: "crnn".
+  // "cnn", "rnn", "crnn", "pcrnn", "attn-lstm", "mlp". Default: "crnn".
   std::string arch = "crnn";
   // Mel bands of the input. Default: 96.
   int n_mels = 96;
@@ -94,9 +102,25 @@ struct ModelConfig {
   // classic SVM uses, next to what it learns. 0: no branch. Default: 0.
   int stats_dim = 0;
 
+  // The joint model: > 0 adds a branch over the hand-crafted descriptor rows
+  // that follow the mel bands in the input (descriptor_extractor.h: chroma,
+  // key, tonal centroid, dissonance, onsets, tempo, loudness, spectral
+  // shape, MFCCs, ...). Like the statistics branch it takes each row's mean,
+  // standard deviation and mean |frame-to-frame change| over the segment,
+  // batch-normalises them (which also puts Hz, dB and BPM on one scale) and
+  // projects them (Linear + ELU) to this many features, concatenated to the
+  // trunk's output; trained end to end with the trunk. Needs
+  // descriptor_rows > 0. 0: no branch. Default: 0.
+  int descriptor_dim = 0;
+  // Descriptor rows in the input after the n_mels bands: set from the
+  // training data (dsp::kNumDescriptors) when descriptor_dim > 0; 0
+  // otherwise.
+  int descriptor_rows = 0;
+
   // Size of the embedding (the activation before the heads). 0: the trunk's
   // output (with the statistics branch, if any) is the embedding (crnn:
-  // rnn_hidden + stats_dim). > 0: a Linear + ELU projects it to this size.
+  // rnn_hidden + stats_dim + descriptor_dim). > 0: a Linear + ELU projects
+  // it to this size.
   // Default: 0.
   int embedding_dim = 0;
   // Classes of the quadrant head. Default: 4 (happy, tense, sad, calm).
@@ -133,6 +157,8 @@ struct ModelConfig {
   int MinFrames() const;
   // Mel bands the trunk sees: n_mels / input_freq_pool.
   int TrunkMels() const { return n_mels / input_freq_pool; }
+  // Values per input frame: the mel bands, then the descriptor rows.
+  int InputRows() const { return n_mels + descriptor_rows; }
   // Size of the embedding the model produces (resolved config).
   int EmbeddingDim() const;
 

@@ -89,10 +89,14 @@ core::Result<SegmentOutputs> Predictor::Run(const float* segments, int n,
   if (n < 0 || (n > 0 && segments == nullptr)) {
     return core::Status::InvalidArgument(who, "no segment buffer");
   }
-  if (n_mels != config.n_mels) {
+  if (n_mels != config.InputRows()) {
     return core::Status::InvalidArgument(
-        who, "expects " + std::to_string(config.n_mels) +
-                 " mel bands, segments have " + std::to_string(n_mels));
+        who, "expects " + std::to_string(config.n_mels) + " mel bands" +
+                 (config.descriptor_rows > 0
+                      ? " and " + std::to_string(config.descriptor_rows) +
+                            " descriptor rows"
+                      : std::string()) +
+                 ", segments have " + std::to_string(n_mels) + " rows");
   }
   if (n_frames < config.MinFrames()) {
     return core::Status::InvalidArgument(

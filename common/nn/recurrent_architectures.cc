@@ -32,6 +32,12 @@ torch::Tensor RnnImpl::Trunk(const torch::Tensor& x) {
       F::DropoutFuncOptions().p(config().rnn_dropout).training(is_training()));
 }
 
+MlpImpl::MlpImpl(ModelConfig c) : EmotionModelImpl(c) { RegisterHeads(0); }
+
+torch::Tensor MlpImpl::Trunk(const torch::Tensor& x) {
+  return x.new_empty({x.size(0), 0});
+}
+
 AttnLstmImpl::AttnLstmImpl(ModelConfig c) : EmotionModelImpl(c) {
   int input_size = c.TrunkMels();
   if (!c.channels.empty()) {

@@ -18,7 +18,11 @@ TrackInference::TrackInference(Predictor* predictor, WindowPlan plan)
 
 TrackWindows TrackInference::Window(const float* mel, int n_mels,
                                     int n_frames) const {
-  return MakeWindows(mel, n_mels, n_frames, plan_);
+  // Rows past the model's (descriptors it has no branch for) are a suffix
+  // of the row-major data: leave them out.
+  const int rows =
+      std::min(n_mels, predictor_->manifest().config.InputRows());
+  return MakeWindows(mel, rows, n_frames, plan_);
 }
 
 core::Result<std::vector<TrackPrediction>> TrackInference::Predict(

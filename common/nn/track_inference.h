@@ -58,7 +58,9 @@ class TrackInference {
 
   const WindowPlan& plan() const { return plan_; }
 
-  // The windows of one track ([n_mels][n_frames] dB).
+  // The windows of one track ([n_mels][n_frames] dB, then any descriptor
+  // rows: `n_mels` counts every row). Rows beyond the model's InputRows()
+  // (descriptors of a model without a descriptor branch) are left out.
   TrackWindows Window(const float* mel, int n_mels, int n_frames) const;
 
   // One prediction per entry of `tracks`, in order (each track in passes of

@@ -38,22 +38,24 @@ from sklearn.svm import SVC
 
 
 def read_shards(folder):
-    """track_id -> (log-mel [n_mels, n_frames], path)."""
+    """track_id -> (log-mel [n_mels, n_frames], path). Descriptor rows after
+    the bands (`mer extract --descriptors`) are left out."""
     tracks = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.mershard"))):
         with open(path, "rb") as f:
             head = f.read(64)
             assert head[:8] == b"MERSHRD1", path
-            data_off, _, n_mels = struct.unpack("<QQI", head[8:28])
+            data_off, _, n_rows = struct.unpack("<QQI", head[8:28])
             idx_off, idx_bytes = struct.unpack("<QQ", head[32:48])
             f.seek(idx_off)
             index = json.loads(f.read(idx_bytes))
+        n_mels = n_rows - index.get("descriptor_rows", 0)
         data = np.memmap(path, dtype="<f4", mode="r", offset=data_off,
                          shape=((idx_off - data_off) // 4,))
         for t in index["tracks"]:
             n = t["n_frames"]
-            mel = np.asarray(data[t["offset"]: t["offset"] + n_mels * n])
-            tracks[t["track_id"]] = (mel.reshape(n_mels, n), t["path"])
+            rows = np.asarray(data[t["offset"]: t["offset"] + n_rows * n])
+            tracks[t["track_id"]] = (rows.reshape(n_rows, n)[:n_mels], t["path"])
     return tracks
 
 

@@ -12,8 +12,14 @@
 # Environment: FOLDS (default 5), SEEDS (default "1 2 3"), EPOCHS (default:
 # the shipped setting), THREADS (default 2), COMPARE (e.g. cnn,rnn,crnn: add
 # those architectures' rows with the shipped widths; off by default),
-# LEXICON, WORK (scratch, default /tmp/mer-quality-4q; runs already there
-# are reused, delete it to start over).
+# VARIANTS (";"-separated LABEL=OPTIONS: a row per variant, the shipped
+# settings plus OPTIONS on the same folds, e.g. "joint=--descriptor-dim 32";
+# LABEL:=OPTIONS trains OPTIONS alone instead, e.g. "mlp:=--arch mlp
+# --descriptor-dim 64 --epochs 10"; the shards hold the descriptors, so any
+# variant may read them),
+# SHIPPED (0: only the VARIANTS' rows), LEXICON, WORK (scratch, default
+# /tmp/mer-quality-4q; runs already there are reused, delete it to start
+# over).
 # Cost on 2 cores: about 25 minutes per seed for the shipped settings, a few
 # minutes once for the descriptors of the 720 clips.
 set -euo pipefail
@@ -29,16 +35,19 @@ lexicon=${LEXICON:-$data/../lexicon/Ratings_Warriner_et_al.csv}
 [ -x "$mer" ] || { echo "quality-4q: build mer first ($mer not found)" >&2; exit 1; }
 [ -f "$lexicon" ] || { echo "quality-4q: lexicon $lexicon not found (set LEXICON)" >&2; exit 1; }
 mkdir -p "$work"
-if [ ! -f "$work/shards/dataset.json" ]; then
+if [ ! -f "$work/shards/dataset.json" ] ||
+   ! grep -q '"descriptors": {' "$work/shards/dataset.json"; then
   "$mer" extract --data "$data/labels.csv" --lexicon "$lexicon" \
-    --out "$work/shards" --no-progress
+    --descriptors --out "$work/shards" --no-progress
 fi
 best=$(bash "$here/scripts/train-4q.sh" --print-settings)
 if [ -n "${EPOCHS:-}" ]; then
   best=$(sed "s/--epochs [0-9]*/--epochs $EPOCHS/" <<< "$best")
 fi
 runs=()
-for seed in $seeds; do
+# SHIPPED=0 leaves the shipped settings' rows out (variants only).
+[ "${SHIPPED:-1}" = 0 ] && shipped_seeds= || shipped_seeds=$seeds
+for seed in $shipped_seeds; do
   dir=$work/seed-$seed
   runs+=(--run "$dir")
   [ -f "$dir/report.json" ] && continue
@@ -49,6 +58,27 @@ for seed in $seeds; do
   "$mer" train --data "$work/shards" --folds "$folds" $best "${compare[@]}" \
     --val-fraction 0 --group-by artist --seed "$seed" --threads "$threads" \
     --no-progress --metrics-dir "$dir" > "$dir.txt"
+done
+IFS=';' read -r -a variants <<< "${VARIANTS:-}"
+for variant in "${variants[@]}"; do
+  [ -n "$variant" ] || continue
+  label=${variant%%=*}
+  extra=${variant#*=}
+  settings=$best
+  if [ "${label%:}" != "$label" ]; then  # LABEL:=OPTIONS
+    label=${label%:}
+    settings=
+  fi
+  for seed in $seeds; do
+    dir=$work/$label-seed-$seed
+    runs+=(--run "$label=$dir")
+    [ -f "$dir/report.json" ] && continue
+    echo "quality-4q: $label, seed $seed, $folds folds: $settings $extra" >&2
+    # shellcheck disable=SC2086  # option lists
+    "$mer" train --data "$work/shards" --folds "$folds" $settings $extra \
+      --val-fraction 0 --group-by artist --seed "$seed" --threads "$threads" \
+      --no-progress --metrics-dir "$dir" > "$dir.txt"
+  done
 done
 /usr/bin/python3 "$here/scripts/bench/quality-4q.py" --shards "$work/shards" \
   --mer "$mer" --cache "$work/descriptor-stats.json" --jobs "$threads" \

@@ -55,6 +55,13 @@ def _conv_stack(c):
     return nn.Sequential(*blocks)
 
 
+def _row_statistics(x):
+    """Per row of [B, R, T]: mean, standard deviation, mean |frame-to-frame
+    change|, as [B, 3R]."""
+    return torch.cat([x.mean(2), x.std(2, unbiased=False),
+                      (x[:, :, 1:] - x[:, :, :-1]).abs().mean(2)], 1)
+
+
 def _frames_for_rnn(x, pool):  # [B, M, T] -> [B, T / pool, M]
     h = F.avg_pool1d(x, pool) if pool > 1 else x
     return h.transpose(1, 2).contiguous()
@@ -67,7 +74,7 @@ def _rnn(kind, c, input_size):
 
 
 class MerModel(nn.Module):
-    """Any of mer's architectures (cnn, rnn, crnn, pcrnn, attn-lstm) with its
+    """Any of mer's architectures (cnn, rnn, crnn, pcrnn, attn-lstm, mlp) with its
     input normalisation, statistics branch and heads. forward() takes
     [B, n_mels, frames] log-mel in dB and returns a dict with "embedding",
     "quadrant_logits" and "va" (and "tag_logits" with a tag head)."""
@@ -105,12 +112,19 @@ class MerModel(nn.Module):
             self.att_hidden = nn.Linear(c["rnn_hidden"], c["attention_dim"])
             self.att_score = nn.Linear(c["attention_dim"], 1)
             trunk_dim = c["rnn_hidden"]
+        elif arch == "mlp":
+            trunk_dim = 0  # the statistics branches alone
         else:
             raise ValueError("unknown mer architecture %r" % arch)
         if c["stats_dim"] > 0:
             self.stats_bn = nn.BatchNorm1d(3 * c["n_mels"])
             self.stats_fc = nn.Linear(3 * c["n_mels"], c["stats_dim"])
             trunk_dim += c["stats_dim"]
+        if c.get("descriptor_dim", 0) > 0:
+            rows = 3 * c["descriptor_rows"]
+            self.descriptor_bn = nn.BatchNorm1d(rows)
+            self.descriptor_fc = nn.Linear(rows, c["descriptor_dim"])
+            trunk_dim += c["descriptor_dim"]
         embedding_dim = trunk_dim
         if c["embedding_dim"] > 0:
             self.embed = nn.Linear(trunk_dim, c["embedding_dim"])
@@ -131,6 +145,8 @@ class MerModel(nn.Module):
         c, arch = self.config, self.config["arch"]
         if arch == "cnn":
             return self.blocks(x.unsqueeze(1)).amax((2, 3))
+        if arch == "mlp":
+            return x.new_empty((x.shape[0], 0))
         if arch == "crnn":
             h = self.blocks(x.unsqueeze(1)).squeeze(2).transpose(1, 2)
             return self._dropout(self.gru(h)[0][:, -1])
@@ -151,23 +167,30 @@ class MerModel(nn.Module):
         return self._dropout((out * weights).sum(1))
 
     def forward(self, x):
+        """x: [B, n_mels, T] log-mel in dB; with a descriptor branch
+        [B, n_mels + descriptor_rows, T], the descriptors (`mer features
+        --descriptors`) after the bands."""
         c = self.config
+        mel = x[:, :c["n_mels"]]
         if hasattr(self, "input_bn"):
-            h = self.input_bn(x)
+            h = self.input_bn(mel)
         else:
-            h = (x + c["input_offset"]) * c["input_scale"]
+            h = (mel + c["input_offset"]) * c["input_scale"]
         stats = None
         if hasattr(self, "stats_fc"):
-            # Per band: mean, standard deviation, mean |frame-to-frame change|.
-            stats = torch.cat([h.mean(2), h.std(2, unbiased=False),
-                               (h[:, :, 1:] - h[:, :, :-1]).abs().mean(2)], 1)
-            stats = F.elu(self.stats_fc(self.stats_bn(stats)))
-        if c["input_freq_pool"] > 1 or c["input_time_pool"] > 1:
+            stats = F.elu(self.stats_fc(self.stats_bn(_row_statistics(h))))
+        descriptors = None
+        if hasattr(self, "descriptor_fc"):
+            d = _row_statistics(x[:, c["n_mels"]:])
+            descriptors = F.elu(self.descriptor_fc(self.descriptor_bn(d)))
+        if c["arch"] != "mlp" and (c["input_freq_pool"] > 1 or c["input_time_pool"] > 1):
             h = F.avg_pool2d(h.unsqueeze(1),
                              (c["input_freq_pool"], c["input_time_pool"])).squeeze(1)
         h = self.trunk(h)
         if stats is not None:
             h = torch.cat([h, stats], 1)
+        if descriptors is not None:
+            h = torch.cat([h, descriptors], 1)
         if hasattr(self, "embed"):
             h = F.elu(self.embed(h))
         z = self.va_head(h)

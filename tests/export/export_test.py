@@ -96,6 +96,9 @@ configs = {
                      "input_time_pool": 2, "stats_dim": 8},
     "attn-lstm": {"arch": "attn-lstm", "channels": [8, 8]},
     "attn-lstm-no-conv": {"arch": "attn-lstm", "attn_conv_front": False, "channels": []},
+    "crnn-descriptors": {"stats_dim": 8, "descriptor_rows": 53, "descriptor_dim": 8},
+    "mlp-descriptors": {"arch": "mlp", "stats_dim": 8, "descriptor_rows": 53,
+                        "descriptor_dim": 8, "embedding_dim": 8},
 }
 for i, (name, cfg) in enumerate(configs.items()):
     path = os.path.join(tmp, name + ".merm")
@@ -104,13 +107,20 @@ for i, (name, cfg) in enumerate(configs.items()):
     if r.returncode == 0:
         models.append((name, path))
 
-# Log-mel of each clip (every model here uses the default front end).
-mels = []
+# Log-mel of each clip (every model here uses the default front end), and
+# the log-mel with the default descriptors after the bands (the input of a
+# model with a descriptor branch).
+mels, joint = [], []
 for i, (clip, seconds) in enumerate(clips):
     npy = os.path.join(tmp, "clip%d.npy" % i)
     r = run(mer, "features", clip, "--out", npy, "--duration", seconds)
     check(r.returncode == 0, "mer features %s: %s" % (clip, r.stderr.strip()))
     mels.append(np.load(npy) if r.returncode == 0 else None)
+    dnpy = os.path.join(tmp, "clip%d-descriptors.npy" % i)
+    r = run(mer, "features", clip, "--out", dnpy, "--duration", seconds, "--descriptors")
+    check(r.returncode == 0, "mer features --descriptors %s: %s" % (clip, r.stderr.strip()))
+    joint.append(np.concatenate([mels[-1], np.load(dnpy)])
+                 if r.returncode == 0 and mels[-1] is not None else None)
 
 compared = 0
 for name, bundle in models:
@@ -135,7 +145,8 @@ for name, bundle in models:
     check(r.returncode == 0, "mer predict %s: %s" % (name, r.stderr.strip()))
     if r.returncode != 0:
         continue
-    for (clip, _), mel, line in zip(clips, mels, r.stdout.splitlines()):
+    inputs = joint if meta["manifest"]["config"].get("descriptor_rows", 0) > 0 else mels
+    for (clip, _), mel, line in zip(clips, inputs, r.stdout.splitlines()):
         if mel is None:
             continue
         ref = json.loads(line)

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <string>
 
+#include "common/dsp/descriptor_params.h"
 #include "common/dsp/front_end_params.h"
 #include "common/nn/emotion_model.h"
 #include "common/nn/model_bundle.h"
@@ -73,6 +74,10 @@ int main(int argc, char** argv) {
   nn::BundleManifest manifest;
   manifest.front_end = fe.ToJson();
   manifest.front_end_digest = fe.Digest();
+  // A descriptor branch reads the default descriptors.
+  if (config.descriptor_rows > 0) {
+    manifest.descriptors = dsp::DescriptorParams().ToJson();
+  }
   manifest.extra = {{"note", "random weights, for tests"}};
   std::string id;
   if (auto s = nn::SaveBundle(argv[1], *model, manifest, &id); !s.ok()) {

@@ -46,20 +46,9 @@ core::Result<std::unique_ptr<InferencePipeline>> InferencePipeline::Open(
         who, "is not an emotion model: its quadrant head has " +
                  std::to_string(m.config.num_quadrants) + " classes, not 4");
   }
-  auto fe = dsp::FrontEndParams::FromJson(m.front_end);
-  if (!fe.ok()) {
-    return core::Status::InvalidArgument(
-        who, "has no usable front-end parameters: " + fe.status().message());
-  }
-  p->front_end_ = *fe;
-  MER_RETURN_IF_ERROR(nn::CheckFrontEnd(m, p->front_end_.Digest()));
-  if (p->front_end_.n_mels != m.config.n_mels) {
-    return core::Status::InvalidArgument(
-        who, "front end has " + std::to_string(p->front_end_.n_mels) +
-                 " mel bands, the model takes " +
-                 std::to_string(m.config.n_mels));
-  }
-  const nn::WindowPlan plan = WindowPlanFor(m.config, p->front_end_);
+  MER_ASSIGN_OR_RETURN(p->features_, FeatureParamsFor(m, who));
+  MER_RETURN_IF_ERROR(nn::CheckFrontEnd(m, p->features_.front_end.Digest()));
+  const nn::WindowPlan plan = WindowPlanFor(m.config, p->features_.front_end);
   MER_RETURN_IF_ERROR(plan.Validate().WithContext(who));
   p->inference_.emplace(&*p->predictor_, plan);
   {
@@ -130,7 +119,7 @@ double InferencePipeline::LimitFor(uint64_t bytes) const {
 }
 
 core::Status InferencePipeline::Decode(const comm::WorkItem& item,
-                                      dsp::LogMelExtractor& extractor,
+                                      dsp::FeatureExtractor& extractor,
                                       TrackFeatureOptions track,
                                       DecodeSlot& slot, double timeout,
                                       double per_mb, Decoded* d,
@@ -156,7 +145,7 @@ void InferencePipeline::StartDecoderLocked() {
 }
 
 void InferencePipeline::DecodeLoop(std::shared_ptr<DecodeSlot> slot) {
-  dsp::LogMelExtractor extractor(front_end_);
+  dsp::FeatureExtractor extractor(features_);
   const TrackFeatureOptions track = options_.track;
   const double timeout = options_.timeout_seconds;
   const double per_mb = options_.timeout_seconds_per_mb;

@@ -40,6 +40,7 @@
 
 #include "common/comm/work_item.h"
 #include "common/core/result.h"
+#include "common/dsp/feature_extractor.h"
 #include "common/dsp/front_end_params.h"
 #include "common/nn/bundle_manifest.h"
 #include "common/nn/predictor.h"
@@ -100,7 +101,7 @@ class InferencePipeline {
   size_t pending() const;
 
   const nn::BundleManifest& manifest() const { return manifest_; }
-  const dsp::FrontEndParams& front_end() const { return front_end_; }
+  const dsp::FrontEndParams& front_end() const { return features_.front_end; }
 
  private:
   // What the watchdog knows of one decode thread. Shared with the thread,
@@ -133,7 +134,7 @@ class InferencePipeline {
   // Decodes one track into `d` (fingerprint, PCM, log-mel), touching no
   // member: a thread left behind must not. A failure names the file.
   static core::Status Decode(const comm::WorkItem& item,
-                             dsp::LogMelExtractor& extractor,
+                             dsp::FeatureExtractor& extractor,
                              TrackFeatureOptions track, DecodeSlot& slot,
                              double timeout, double per_mb, Decoded* d,
                              TrackFeatures* f);
@@ -147,7 +148,7 @@ class InferencePipeline {
 
   const InferencePipelineOptions options_;
   nn::BundleManifest manifest_;
-  dsp::FrontEndParams front_end_;
+  dsp::FeatureParams features_;  // the model's front end and descriptors
   std::optional<nn::Predictor> predictor_;      // model thread only
   std::optional<nn::TrackInference> inference_;  // Window: any thread
 

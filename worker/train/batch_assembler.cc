@@ -32,8 +32,10 @@ int BatchAssembler::Assemble(int step, TrainingBatch* batch) const {
       std::min(lo + rank_ * options_.batch_size, lo + global_count);
   const int my_hi = std::min(my_lo + options_.batch_size, lo + global_count);
   const int count = my_hi - my_lo;
+  // The model's rows: the bands, then the descriptor rows it reads.
   const int mels = data_.n_mels(), frames = options_.frames;
-  const size_t seg = static_cast<size_t>(mels) * frames;
+  const int extra = options_.descriptor_rows;
+  const size_t seg = static_cast<size_t>(mels + extra) * frames;
   batch->count = count;
   batch->mel.resize(count * seg);
   batch->quadrant.assign(count, -1);
@@ -47,7 +49,7 @@ int BatchAssembler::Assemble(int step, TrainingBatch* batch) const {
         data_.tracks()[train_[sample / options_.crops_per_track]];
     CropAndAugment(t.mel, mels, t.n_frames, frames,
                    SampleKey(options_.seed, epoch_, sample), options_.augment,
-                   batch->mel.data() + j * seg);
+                   batch->mel.data() + j * seg, extra);
     batch->quadrant[j] = t.quadrant;
     if (t.has_va) {
       batch->va[j * 2] = t.valence;
@@ -63,13 +65,14 @@ int BatchAssembler::Assemble(int step, TrainingBatch* batch) const {
 }
 
 void CropAndAugment(const float* mel, int n_mels, int n_frames, int out_frames,
-                    uint64_t key, const AugmentOptions& augment, float* out) {
+                    uint64_t key, const AugmentOptions& augment, float* out,
+                    int extra_rows) {
   int start = 0;
   if (n_frames > out_frames) {
     start = static_cast<int>(KeyUniform(key, 0) * (n_frames - out_frames + 1));
     start = std::min(start, n_frames - out_frames);
   }
-  nn::CopyWindow(mel, n_mels, n_frames, start, out_frames, out);
+  nn::CopyWindow(mel, n_mels + extra_rows, n_frames, start, out_frames, out);
   if (!augment.enabled) return;
   const size_t n = static_cast<size_t>(n_mels) * out_frames;
   const float gain =

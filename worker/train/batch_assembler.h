@@ -34,12 +34,16 @@ struct BatchOptions {
   int crops_per_track = 4;  // random crops of each track per epoch
   uint64_t seed = 1;
   AugmentOptions augment;
+  // Descriptor rows after the bands that the model reads (its
+  // descriptor_rows; the data's rows beyond are left out). Default: 0.
+  int descriptor_rows = 0;
 };
 
 // One rank's samples of one step.
 struct TrainingBatch {
   int count = 0;                  // samples in this batch (0..batch_size)
-  std::vector<float> mel;         // [count][n_mels][frames], dB
+  // [count][n_mels + descriptor_rows][frames]: dB, then the descriptors.
+  std::vector<float> mel;
   std::vector<int64_t> quadrant;  // [count]; -1: no quadrant label
   std::vector<float> va;          // [count][2]; 0 where va_mask is 0
   std::vector<uint8_t> va_mask;   // [count]: 1 where the track has V-A
@@ -74,12 +78,14 @@ class BatchAssembler {
   std::vector<int> permutation_;
 };
 
-// Writes an [n_mels][out_frames] crop of `mel` ([n_mels][n_frames]) into
-// `out`. The start frame is drawn from `key` (0 when the track is shorter;
-// short tracks are tiled). With augment.enabled, gain and masks follow (the
-// masked cells take the crop's mean value).
+// Writes an [n_mels + extra_rows][out_frames] crop of `mel` (at least that
+// many rows of n_frames) into `out`. The start frame is drawn from `key` (0
+// when the track is shorter; short tracks are tiled). With augment.enabled,
+// gain and masks follow on the first n_mels rows (the masked cells take
+// their mean value); the extra rows (descriptors) are cropped only.
 void CropAndAugment(const float* mel, int n_mels, int n_frames, int out_frames,
-                    uint64_t key, const AugmentOptions& augment, float* out);
+                    uint64_t key, const AugmentOptions& augment, float* out,
+                    int extra_rows = 0);
 
 }  // namespace mer::worker
 

@@ -19,6 +19,9 @@ core::Result<std::string> BundleWriter::Write(nn::EmotionModel model,
     nn::BundleManifest manifest = request_.manifest;
     manifest.front_end = data.front_end();
     manifest.front_end_digest = data.front_end_digest();
+    if (model->config().descriptor_rows > 0) {
+      manifest.descriptors = data.descriptors();
+    }
     manifest.training_data_digest = data.Digest();
     if (model->config().num_tags > 0) manifest.tag_names = data.tag_names();
     manifest.extra["training"] = facts.settings;

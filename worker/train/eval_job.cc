@@ -74,7 +74,7 @@ core::Result<EvalSamples> PredictAll(TrackPredictor& predictor,
   for (const TrainingTrack& t : data.tracks()) {
     MER_ASSIGN_OR_RETURN(
         nn::TrackPrediction p,
-        predictor.PredictMel(t.mel, data.n_mels(), t.n_frames));
+        predictor.PredictMel(t.mel, data.n_rows(), t.n_frames));
     s.truth.push_back(t.quadrant);
     s.pred.push_back(p.quadrant);
     s.contradictions += static_cast<int>(core::QuadrantOf(
@@ -200,6 +200,7 @@ core::Result<EvalReport> RunEval(const EvalOptions& options,
   const nn::BundleManifest& manifest = predictor.manifest();
   LabelsSourceOptions source;
   source.front_end = predictor.front_end();
+  source.descriptors = predictor.features().descriptors;
   source.labels = options.labels;
   source.threads = options.threads;
   source.progress = options.progress;
@@ -211,6 +212,15 @@ core::Result<EvalReport> RunEval(const EvalOptions& options,
         options.data,
         fmt::format("features have {} mel bands, the model expects {}",
                     data.n_mels(), manifest.config.n_mels));
+  }
+  if (manifest.config.descriptor_rows > 0 &&
+      (data.descriptor_rows() != manifest.config.descriptor_rows ||
+       data.descriptors() != manifest.descriptors)) {
+    return core::Status::InvalidArgument(
+        options.data,
+        "the model reads hand-crafted descriptors made with other "
+        "parameters than these features' (re-extract them with `mer extract "
+        "--descriptors`, or evaluate on the labels CSV)");
   }
   const TagMatch tags = MatchTags(manifest, data);
   MER_ASSIGN_OR_RETURN(EvalSamples e, PredictAll(predictor, data, tags));

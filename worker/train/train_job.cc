@@ -35,8 +35,9 @@ core::Status TrainJobOptions::Validate() const {
     return bad("--resume applies to a single run, not to --folds");
   MER_RETURN_IF_ERROR(run.Validate());
   TrainerOptions t = trainer;
-  if (t.model.n_frames == 0)
-    t.model.n_frames = 256;  // taken from the data later
+  // Both taken from the data later.
+  if (t.model.n_frames == 0) t.model.n_frames = 256;
+  t.model.descriptor_rows = t.model.descriptor_dim > 0 ? 1 : 0;
   return t.Validate();
 }
 

@@ -44,6 +44,7 @@ BatchOptions BatchOptionsFor(const TrainerOptions& options) {
   b.crops_per_track = options.crops_per_track;
   b.seed = options.seed;
   b.augment = options.augment;
+  b.descriptor_rows = options.model.descriptor_rows;
   return b;
 }
 
@@ -268,7 +269,7 @@ void Trainer::Impl::TrainStep(int step, double* loss_sum, int64_t* samples) {
     if (sync_batchnorm) StandInStep();
     return;
   }
-  const int mels = data.n_mels(), frames = options.model.n_frames;
+  const int mels = options.model.InputRows(), frames = options.model.n_frames;
   const int num_tags = options.model.num_tags;
   torch::Tensor x =
       torch::from_blob(batch.mel.data(), {count, mels, frames}, torch::kFloat);
@@ -307,7 +308,8 @@ void Trainer::Impl::TrainStep(int step, double* loss_sum, int64_t* samples) {
 void Trainer::Impl::StandInStep() {
   nn::BatchNormSync* sync = nn::BatchNormSync::Current();
   sync->set_contributes(false);
-  const int64_t mels = data.n_mels(), frames = options.model.n_frames;
+  const int64_t mels = options.model.InputRows(),
+                frames = options.model.n_frames;
   const torch::Tensor x =
       torch::linspace(-80, 0, mels * frames,
                       torch::TensorOptions().device(device))

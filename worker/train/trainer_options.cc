@@ -79,6 +79,18 @@ core::Result<TrainerOptions> TrainerOptions::ForData(
     const TrainingData& data, const std::vector<int>& train) const {
   TrainerOptions o = *this;
   o.model.n_mels = data.n_mels();
+  if (o.model.descriptor_dim > 0) {
+    if (data.descriptor_rows() == 0) {
+      return core::Status::InvalidArgument(
+          "--descriptor-dim",
+          "the data has no descriptor rows (extract the shards with `mer "
+          "extract --descriptors`, or train from the labels CSV with "
+          "--descriptors)");
+    }
+    o.model.descriptor_rows = data.descriptor_rows();
+  } else {
+    o.model.descriptor_rows = 0;
+  }
   if (o.tags && !data.has_tags()) {
     return core::Status::InvalidArgument(
         "--tags",

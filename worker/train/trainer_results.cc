@@ -54,7 +54,7 @@ TrackScores Trainer::Impl::Score(const std::vector<int>& tracks) {
     // A failure here is LibTorch failing on data it trained on: a broken
     // invariant, not a bad track.
     const nn::TrackPrediction p =
-        inference->PredictMel(t.mel, data.n_mels(), t.n_frames).value();
+        inference->PredictMel(t.mel, data.n_rows(), t.n_frames).value();
     std::copy(p.quadrant_probs.begin(), p.quadrant_probs.end(),
               s.probs.begin() + k * 4);
     s.va[k * 2] = p.valence;

@@ -10,6 +10,7 @@
 #include "common/core/check.h"
 #include "common/core/coding.h"
 #include "common/core/digest.h"
+#include "common/dsp/feature_extractor.h"
 #include "worker/extract_job.h"
 #include "worker/parallel_features.h"
 #include "worker/rank_progress.h"
@@ -40,10 +41,13 @@ TrainingTrack TrackOf(const Labelled& x) {
 }  // namespace
 
 void TrainingData::SetMeta(int n_mels, nlohmann::json front_end,
-                           std::string digest) {
+                           std::string digest, nlohmann::json descriptors,
+                           int descriptor_rows) {
   n_mels_ = n_mels;
   front_end_ = std::move(front_end);
   front_end_digest_ = std::move(digest);
+  descriptors_ = std::move(descriptors);
+  descriptor_rows_ = descriptor_rows;
 }
 
 void TrainingData::SetTags(const std::vector<std::vector<std::string>>& names) {
@@ -65,6 +69,10 @@ void TrainingData::SetTags(const std::vector<std::vector<std::string>>& names) {
 std::string TrainingData::Digest() const {
   core::Digest64 d;
   d.Update(front_end_digest_);
+  // Data without descriptor rows keeps the digest it had before them.
+  if (descriptor_rows_ > 0) {
+    d.Update("\x1d" "descriptors").Update(descriptors_.dump());
+  }
   for (const TrainingTrack& t : tracks_) {
     d.Update(t.track_id).Update("\x1f").Update(t.group).Update("\x1f");
     const int32_t v[2] = {t.quadrant, t.n_frames};
@@ -90,7 +98,8 @@ core::Result<TrainingData> TrainingData::FromShards(const std::string& dir) {
   TrainingData data;
   data.shards_ = std::make_shared<storage::FeatureDataset>(std::move(ds));
   data.SetMeta(data.shards_->n_mels(), data.shards_->front_end(),
-               data.shards_->front_end_digest());
+               data.shards_->front_end_digest(), data.shards_->descriptors(),
+               data.shards_->n_rows() - data.shards_->n_mels());
   std::vector<std::vector<std::string>> tags;
   for (const auto& ref : data.shards_->tracks()) {
     const storage::ShardTrack& st = ref.track();
@@ -147,6 +156,7 @@ RankFeatures DecodeMine(const core::LabelledSet& set,
   r.errors.resize(paths.size());
   ParallelFeatureOptions p;
   p.front_end = options.front_end;
+  p.descriptors = options.descriptors;
   p.track = options.track;
   p.threads = options.threads;
   p.on_counts = progress.Callback();
@@ -197,13 +207,14 @@ void Exchange(const RankFeatures& r, comm::Communicator& comm,
 
 core::Result<TrainingData> TrainingData::FromLabels(
     const LabelsSourceOptions& options, comm::Communicator& comm) {
-  MER_RETURN_IF_ERROR(options.front_end.Validate());
+  const dsp::FeatureParams features{options.front_end, options.descriptors};
+  MER_RETURN_IF_ERROR(features.Validate());
   MER_ASSIGN_OR_RETURN(core::LabelledSet set,
                        core::ReadLabels(options.labels_csv, options.labels));
   if (set.lexicon && comm.rank() == 0) {
     spdlog::info("{}", set.lexicon->Summary());
   }
-  const int n_mels = options.front_end.n_mels;
+  const int n_rows = features.rows();
   const RankFeatures mine = DecodeMine(set, options, comm);
   std::vector<std::vector<float>> all_mels(set.tracks.size());
   std::vector<std::string> all_errors(set.tracks.size());
@@ -211,7 +222,9 @@ core::Result<TrainingData> TrainingData::FromLabels(
   Exchange(mine, comm, &all_mels, &all_errors, &seen);
 
   TrainingData data;
-  data.SetMeta(n_mels, options.front_end.ToJson(), options.front_end.Digest());
+  data.SetMeta(options.front_end.n_mels, options.front_end.ToJson(),
+               options.front_end.Digest(), features.DescriptorsJson(),
+               n_rows - options.front_end.n_mels);
   std::vector<std::vector<std::string>> tags;
   for (size_t i = 0; i < set.tracks.size(); ++i) {
     const core::LabelledTrack& lt = set.tracks[i];
@@ -223,7 +236,7 @@ core::Result<TrainingData> TrainingData::FromLabels(
       continue;
     }
     TrainingTrack t = TrackOf(lt);
-    t.n_frames = static_cast<int>(all_mels[i].size() / n_mels);
+    t.n_frames = static_cast<int>(all_mels[i].size() / n_rows);
     data.owned_.push_back(std::move(all_mels[i]));
     t.mel = data.owned_.back().data();
     data.tracks_.push_back(std::move(t));

@@ -24,12 +24,14 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/comm/communicator.h"
 #include "common/core/labels.h"
 #include "common/core/result.h"
+#include "common/dsp/descriptor_params.h"
 #include "common/dsp/front_end_params.h"
 #include "storage/feature_shard.h"
 #include "worker/track_features.h"
@@ -44,7 +46,9 @@ struct TrainingTrack {
   bool has_va = false;
   float valence = 0, arousal = 0;
   int n_frames = 0;
-  const float* mel = nullptr;  // [n_mels][n_frames] dB, owned by the set
+  // [n_rows][n_frames], owned by the set: the log-mel in dB, then any
+  // descriptor rows.
+  const float* mel = nullptr;
   // 0/1 per entry of TrainingData::tag_names(); empty when the data has no
   // tags.
   std::vector<uint8_t> tags;
@@ -57,6 +61,8 @@ struct TrainingFailure {
 struct LabelsSourceOptions {
   std::string labels_csv;         // required
   dsp::FrontEndParams front_end;  // Default: the default preset
+  // Descriptor rows after the log-mel (dsp::FeatureParams). Default: none.
+  std::optional<dsp::DescriptorParams> descriptors;
   core::LabelsOptions labels;
   TrackFeatureOptions track;
   int threads = 0;       // decode threads per rank; 0 = auto
@@ -80,15 +86,22 @@ class TrainingData {
                                          comm::Communicator& comm);
 
   const std::vector<TrainingTrack>& tracks() const { return tracks_; }
+  // Log-mel bands per frame, then descriptor rows: n_rows() values per
+  // frame in all. descriptors() holds the descriptors' parameters (null
+  // without them).
   int n_mels() const { return n_mels_; }
+  int n_rows() const { return n_mels_ + descriptor_rows_; }
+  int descriptor_rows() const { return descriptor_rows_; }
+  const nlohmann::json& descriptors() const { return descriptors_; }
   const nlohmann::json& front_end() const { return front_end_; }
   const std::string& front_end_digest() const { return front_end_digest_; }
   // Whether the source has tag labels, and the tags the tracks carry.
   bool has_tags() const { return has_tags_; }
   const std::vector<std::string>& tag_names() const { return tag_names_; }
   // Digest of every track's id, group, labels and frame count: names the
-  // training data in a bundle's manifest. Tags are folded in only when
-  // has_tags(), so data without tags keeps the digest it had before tags.
+  // training data in a bundle's manifest. Tags and descriptor parameters are
+  // folded in only when present, so data without them keeps the digest it
+  // had before either existed.
   std::string Digest() const;
   const std::vector<TrainingFailure>& failures() const { return failures_; }
   // How a lexicon gave the tracks their V-A (LexiconJson of
@@ -97,7 +110,8 @@ class TrainingData {
   const nlohmann::json& lexicon() const { return lexicon_; }
 
  private:
-  void SetMeta(int n_mels, nlohmann::json front_end, std::string digest);
+  void SetMeta(int n_mels, nlohmann::json front_end, std::string digest,
+               nlohmann::json descriptors, int descriptor_rows);
   // Sets tag_names_ to the union of `names` (one list per track of tracks_)
   // and each track's 0/1 vector.
   void SetTags(const std::vector<std::vector<std::string>>& names);
@@ -105,6 +119,8 @@ class TrainingData {
   std::vector<TrainingTrack> tracks_;
   std::vector<TrainingFailure> failures_;
   int n_mels_ = 0;
+  int descriptor_rows_ = 0;
+  nlohmann::json descriptors_;
   nlohmann::json front_end_;
   std::string front_end_digest_;
   bool has_tags_ = false;

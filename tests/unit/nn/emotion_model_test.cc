@@ -284,9 +284,9 @@ TEST(EmotionModelTest, FuseForInferenceKeepsEveryArchsOutputs) {
       EXPECT_LT(worst(before.quadrant_logits, after.quadrant_logits), 1e-4) << what;
       EXPECT_LT(worst(before.embedding, after.embedding), 1e-4) << what;
       EXPECT_LT(worst(before.tag_logits, after.tag_logits), 1e-4) << what;
-      // A fused conv block refuses training mode (rnn has none).
+      // A fused conv block refuses training mode (rnn and mlp have none).
       model->train();
-      if (arch != "rnn") {
+      if (arch != "rnn" && arch != "mlp") {
         EXPECT_THROW(model->forward(x), c10::Error) << what << ": a fused block trained";
       }
     }
@@ -330,6 +330,65 @@ TEST(EmotionModelTest, StatsBranchSeesBandStatisticsAndTrains) {
   EXPECT_GT((a.narrow(1, 8, 6) - b.narrow(1, 8, 6)).abs().max().item<float>(),
             1e-4f);
   EXPECT_GE(c.MinFrames(), 2);
+}
+
+// The joint model: the descriptor rows after the bands feed their own
+// branch (trained end to end), and only it; the trunk and the statistics
+// branch read the bands alone.
+TEST(EmotionModelTest, DescriptorBranchReadsOnlyTheRowsAfterTheBands) {
+  torch::manual_seed(5);
+  ModelConfig c;
+  c.n_mels = 32;
+  c.n_frames = 64;
+  c.channels = {4, 8, 8, 8};
+  c.rnn_hidden = 8;
+  c.stats_dim = 6;
+  c.descriptor_rows = 10;
+  c.descriptor_dim = 5;
+  auto model = MakeModel(c);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  // Bands in dB; descriptors on their own scales (Hz-like rows among them).
+  torch::Tensor x = torch::randn({4, 42, 64}) * 10 - 40;
+  x.narrow(1, 32, 5).mul_(100).add_(2000);
+  ModelOutput y = (*model)->forward(x);
+  EXPECT_EQ(y.embedding.size(1), 8 + 6 + 5);
+  LossTargets t;
+  t.quadrant = torch::tensor({0, 1, 2, 3}, torch::kLong);
+  ModelLoss(y, t, LossOptions()).total.backward();
+  bool saw = false;
+  for (const auto& p : (*model)->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    if (p.key().rfind("descriptor_fc", 0) == 0) {
+      saw = true;
+      EXPECT_GT(p.value().grad().abs().sum().item<float>(), 0.0f) << p.key();
+    }
+  }
+  EXPECT_TRUE(saw);
+  // Input without the descriptor rows is refused.
+  EXPECT_THROW((*model)->forward(x.narrow(1, 0, 32)), c10::Error);
+
+  (*model)->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor a = (*model)->forward(x).embedding;
+  // A change of one descriptor row moves only the branch's features (the
+  // last 5 of the embedding).
+  torch::Tensor d = x.clone();
+  d.select(1, 40).add_(3.0f);
+  const torch::Tensor b = (*model)->forward(d).embedding;
+  EXPECT_LT((a.narrow(1, 0, 14) - b.narrow(1, 0, 14)).abs().max().item<float>(),
+            1e-6f);
+  EXPECT_GT((a.narrow(1, 14, 5) - b.narrow(1, 14, 5)).abs().max().item<float>(),
+            1e-4f);
+  // A change of one band leaves the branch's features alone.
+  torch::Tensor m = x.clone();
+  m.select(1, 3).add_(12.0f);
+  const torch::Tensor e = (*model)->forward(m).embedding;
+  EXPECT_LT((a.narrow(1, 14, 5) - e.narrow(1, 14, 5)).abs().max().item<float>(),
+            1e-6f);
+  // Fusing keeps the joint model's outputs.
+  FuseForInference(*model);
+  const torch::Tensor f = (*model)->forward(x).embedding;
+  EXPECT_LT((a - f).abs().max().item<float>(), 1e-4f);
 }
 
 }  // namespace

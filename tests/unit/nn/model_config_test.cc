@@ -131,6 +131,28 @@ TEST(ModelConfigTest, StatsDimRoundTripsAndDefaultsOff) {
   EXPECT_EQ(legacy->stats_dim, 0);
 }
 
+TEST(ModelConfigTest, DescriptorBranchNeedsItsRowsAndRoundTrips) {
+  ModelConfig c = ModelConfig::ForArch("crnn");
+  EXPECT_EQ(c.InputRows(), 96);
+  // Without a branch the keys stay out of the JSON: manifests read as before.
+  EXPECT_FALSE(c.ToJson().contains("descriptor_dim"));
+  c.descriptor_dim = 16;
+  EXPECT_FALSE(c.Validate().ok());  // no rows to read
+  c.descriptor_rows = 53;
+  ASSERT_TRUE(c.Validate().ok()) << c.Validate().ToString();
+  EXPECT_EQ(c.InputRows(), 96 + 53);
+  EXPECT_EQ(c.EmbeddingDim(), 64 + 16);
+  c.stats_dim = 8;
+  EXPECT_EQ(c.EmbeddingDim(), 64 + 8 + 16);
+  auto back = ModelConfig::FromJson(c.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, c);
+  c.descriptor_dim = 0;  // rows the model would not read
+  EXPECT_FALSE(c.Validate().ok());
+  c.descriptor_dim = -1;
+  EXPECT_FALSE(c.Validate().ok());
+}
+
 TEST(ModelConfigTest, QuadrantHeadDefaultsToVaAndOldManifestsReadAsSoftmax) {
   EXPECT_EQ(ModelConfig().quadrant_head, "va");
   auto back = ModelConfig::FromJson(ModelConfig().ToJson());

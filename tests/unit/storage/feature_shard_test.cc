@@ -68,6 +68,42 @@ TEST_F(FeatureShardTest, RoundTrip) {
   }
 }
 
+// Descriptor rows after the bands: the header counts every row, the index
+// says how many are descriptors and with which parameters; a dataset does
+// not mix shards with and without them.
+TEST_F(FeatureShardTest, DescriptorRowsRoundTripAndDoNotMix) {
+  const nlohmann::json params = {{"fmax", 7500}};
+  const std::string path = ShardPath(dir_.string(), 0, 2);
+  auto w = FeatureShardWriter::Create(path, 4 + 3, {{"preset", "test"}},
+                                      "fe1-a", std::nullopt, params, 3);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ShardTrack t;
+  t.track_id = "a";
+  std::vector<float> rows(7 * 5);
+  for (size_t k = 0; k < rows.size(); ++k) rows[k] = static_cast<float>(k);
+  ASSERT_TRUE((*w)->Add(t, rows.data(), 5).ok());
+  ASSERT_TRUE((*w)->Finish().ok());
+  auto shard = FeatureShard::Open(path);
+  ASSERT_TRUE(shard.ok()) << shard.status().ToString();
+  EXPECT_EQ((*shard)->n_rows(), 7);
+  EXPECT_EQ((*shard)->n_mels(), 4);
+  EXPECT_EQ((*shard)->descriptor_rows(), 3);
+  EXPECT_EQ((*shard)->descriptors(), params);
+  EXPECT_EQ((*shard)->TrackData(0)[34], 34.0f);
+  // Parameters without rows, or rows without parameters, are refused.
+  EXPECT_FALSE(FeatureShardWriter::Create((dir_ / "x.mershard").string(), 7,
+                                          {}, "fe1-a", std::nullopt, params, 0)
+                   .ok());
+  EXPECT_FALSE(FeatureShardWriter::Create((dir_ / "x.mershard").string(), 7,
+                                          {}, "fe1-a", std::nullopt, nullptr, 3)
+                   .ok());
+  WriteShard(ShardPath(dir_.string(), 1, 2), 2, "fe1-a");
+  auto mixed = FeatureDataset::Open(dir_.string());
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.status().ToString().find("descriptor"), std::string::npos)
+      << mixed.status().ToString();
+}
+
 TEST_F(FeatureShardTest, DatasetJoinsShardsAndRefusesMixedFrontEnds) {
   WriteShard(ShardPath(dir_.string(), 0, 2), 3, "fe1-a");
   WriteShard(ShardPath(dir_.string(), 1, 2), 2, "fe1-a");
