@@ -43,6 +43,7 @@ int TrainMain(const std::vector<std::string>& args);
 int EvalMain(const std::vector<std::string>& args);
 int PredictMain(const std::vector<std::string>& args);
 int ExportMain(const std::vector<std::string>& args);
+int EnsembleMain(const std::vector<std::string>& args);
 
 }  // namespace mer::cli
 

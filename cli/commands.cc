@@ -30,6 +30,8 @@ const std::vector<Command>& Commands() {
       {"predict", "emotion of a few audio files, one JSON line each", PredictMain},
       {"export", "write a model as a PyTorch state dict and architecture JSON",
        ExportMain},
+      {"ensemble", "several trained models in one bundle, averaged",
+       EnsembleMain},
   };
   return kCommands;
 }

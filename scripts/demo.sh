@@ -5,7 +5,8 @@
 # mpirun (local ranks: one coordinator + workers), then prints the
 # per-quadrant statistics and answers a few queries.
 #   scripts/demo.sh [OUT_DIR]     (default OUT_DIR: ./out/demo)
-# Model: $MER_MODEL, else the first models/*.merm of the checkout.
+# Model: $MER_MODEL, else models/mer-4q-ensemble.merm (the default model),
+# else the first models/*.merm of the checkout.
 # Ranks: $MER_RANKS (default 3: rank 0 coordinates, 2 workers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,9 @@ mkdir -p "$out"
 scripts/build.sh > "$out/build.log" 2>&1 || { tail -n 40 "$out/build.log"; exit 1; }
 mer=${BUILD_DIR:-build}/cli/mer
 music=$(ls -d /usr/share/games/wesnoth/*/data/core/music | head -n 1)
-model=${MER_MODEL:-$(ls models/*.merm 2>/dev/null | head -n 1 || true)}
+default_model=models/mer-4q-ensemble.merm
+[ -f "$default_model" ] || default_model=$(ls models/*.merm 2>/dev/null | head -n 1 || true)
+model=${MER_MODEL:-$default_model}
 if [[ -z "$model" || ! -f "$model" ]]; then
   echo "demo: no model: set MER_MODEL or put a bundle in models/*.merm (mer train --help)" >&2
   exit 1

@@ -112,6 +112,25 @@ class MlpImpl : public EmotionModelImpl {
   torch::Tensor Trunk(const torch::Tensor& x) override;
 };
 
+// Several trained models on the same windows (ModelConfig::members): each
+// member reads its prefix of the input rows; V-A and quadrant
+// probabilities are averaged with member_weights (the quadrant logits are
+// the log of the averaged probabilities), the embeddings set side by side.
+// For "va" members the mood then follows the averaged V-A point (with the
+// bundle's calibration), so it stays one emotion per track.
+class EnsembleImpl : public EmotionModelImpl {
+ public:
+  explicit EnsembleImpl(ModelConfig c);
+  ModelOutput forward(const torch::Tensor& x) override;
+  const std::vector<EmotionModel>& members() const { return members_; }
+
+ protected:
+  torch::Tensor Trunk(const torch::Tensor& x) override;
+
+ private:
+  std::vector<EmotionModel> members_;
+};
+
 // [B, M, T] -> [B, T / pool, M] (average over `pool` frames), for recurrent
 // layers that read frames.
 torch::Tensor FramesForRnn(const torch::Tensor& x, int pool);

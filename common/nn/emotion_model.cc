@@ -152,6 +152,8 @@ core::Result<EmotionModel> MakeModel(const ModelConfig& config) {
       impl = std::make_shared<AttnLstmImpl>(c);
     } else if (c.arch == "mlp") {
       impl = std::make_shared<MlpImpl>(c);
+    } else if (c.arch == "ensemble") {
+      impl = std::make_shared<EnsembleImpl>(c);
     } else {
       return core::Status::InvalidArgument("model config: arch", c.arch);
     }

@@ -13,7 +13,8 @@
 // "stats_bn", "stats_fc" (stats_dim > 0), "descriptor_bn", "descriptor_fc"
 // (descriptor_dim > 0), "embed" (embedding_dim > 0),
 // "quadrant_head" (quadrant_head "softmax") or the parameter
-// "quadrant_scale" ("va"), "va_head", "tag_head" (num_tags > 0).
+// "quadrant_scale" ("va"), "va_head", "tag_head" (num_tags > 0). An
+// ensemble's are its members' under "member0.", "member1.", ...
 //
 // Ownership: EmotionModel is a torch::nn::ModuleHolder (a shared pointer).
 // Thread-safety: like any torch module, one thread at a time (forward in
@@ -48,7 +49,8 @@ class EmotionModelImpl : public torch::nn::Module {
   // followed by config().descriptor_rows descriptor rows when the model has
   // a descriptor branch.
   // Throws c10::Error on a wrong shape (callers at a boundary catch it).
-  ModelOutput forward(const torch::Tensor& x);
+  // An ensemble (EnsembleImpl) overrides it.
+  virtual ModelOutput forward(const torch::Tensor& x);
 
   // The resolved config the model was built from.
   const ModelConfig& config() const { return config_; }
@@ -60,6 +62,8 @@ class EmotionModelImpl : public torch::nn::Module {
   virtual torch::Tensor Trunk(const torch::Tensor& x) = 0;
   // Called last by each architecture's constructor.
   void RegisterHeads(int64_t trunk_dim);
+  // For a model without heads of its own (an ensemble).
+  void set_embedding_dim(int64_t dim) { embedding_dim_ = dim; }
   // Per row of x [B, R, T] over time: mean, standard deviation, mean
   // |frame-to-frame change|, as [B, 3R].
   torch::Tensor RowStatistics(const torch::Tensor& x) const;

@@ -107,8 +107,43 @@ Result<ModelConfig> ModelConfig::Named(const std::string& name) {
       "attn-lstm or mlp");
 }
 
+ModelConfig ModelConfig::Ensemble(std::vector<ModelConfig> members,
+                                  std::vector<float> weights) {
+  ModelConfig c;
+  c.arch = "ensemble";
+  if (weights.empty()) weights.assign(members.size(), 1.0f);
+  double sum = 0;
+  for (float w : weights) sum += w;
+  if (sum > 0) {
+    for (float& w : weights) w = static_cast<float>(w / sum);
+  }
+  c.member_weights = std::move(weights);
+  c.members = std::move(members);
+  return c.Resolved();
+}
+
 ModelConfig ModelConfig::Resolved() const {
   ModelConfig c = *this;
+  if (c.arch == "ensemble") {
+    // The ensemble's own fields follow its members'.
+    c.channels.clear();
+    c.freq_pools.clear();
+    c.time_pools.clear();
+    c.stats_dim = c.descriptor_dim = c.embedding_dim = c.num_tags = 0;
+    c.descriptor_rows = 0;
+    for (ModelConfig& m : c.members) {
+      m = m.Resolved();
+      c.descriptor_rows = std::max(c.descriptor_rows, m.descriptor_rows);
+    }
+    if (!c.members.empty()) {
+      const ModelConfig& first = c.members.front();
+      c.n_mels = first.n_mels;
+      c.n_frames = first.n_frames;
+      c.num_quadrants = first.num_quadrants;
+      c.quadrant_head = first.quadrant_head;
+    }
+    return c;
+  }
   if (c.arch == "cnn") {
     if (c.channels.empty()) c.channels = {32, 64, 64, 128, 128};
   } else if (c.arch == "crnn") {
@@ -151,6 +186,33 @@ Status ModelConfig::Validate() const {
   auto bad = [](const std::string& field, const std::string& why) {
     return Status::InvalidArgument("model config: " + field, why);
   };
+  if (arch == "ensemble") {
+    const ModelConfig r = Resolved();
+    if (r.members.size() < 2) return bad("members", "an ensemble needs >= 2");
+    if (r.member_weights.size() != r.members.size()) {
+      return bad("member_weights", "need one weight per member");
+    }
+    for (size_t i = 0; i < r.members.size(); ++i) {
+      const ModelConfig& m = r.members[i];
+      const std::string who = "members[" + std::to_string(i) + "]";
+      if (m.arch == "ensemble") return bad(who, "an ensemble in an ensemble");
+      if (Status s = m.Validate(); !s.ok()) return bad(who, s.message());
+      if (m.n_mels != r.n_mels || m.n_frames != r.n_frames ||
+          m.num_quadrants != r.num_quadrants ||
+          m.quadrant_head != r.quadrant_head) {
+        return bad(who, "members must share n_mels, n_frames, num_quadrants "
+                        "and quadrant_head (they read the same windows)");
+      }
+      if (m.num_tags != 0) return bad(who, "ensembles of tag heads: not yet");
+      if (!(r.member_weights[i] > 0) || !std::isfinite(r.member_weights[i])) {
+        return bad("member_weights", "every weight must be > 0");
+      }
+    }
+    return Status::Ok();
+  }
+  if (!members.empty() || !member_weights.empty()) {
+    return bad("members", "only an ensemble has members");
+  }
   if (std::find(ArchNames().begin(), ArchNames().end(), arch) ==
       ArchNames().end()) {
     return bad("arch '" + arch + "'",
@@ -242,6 +304,12 @@ Status ModelConfig::Validate() const {
 int ModelConfig::MinFrames() const {
   const ModelConfig r = Resolved();
   int min_frames = 1;
+  if (r.arch == "ensemble") {
+    for (const ModelConfig& m : r.members) {
+      min_frames = std::max(min_frames, m.MinFrames());
+    }
+    return min_frames;
+  }
   if (UsesConv(r)) min_frames = std::max(min_frames, Product(r.time_pools));
   if (ReadsFrames(r)) min_frames = std::max(min_frames, r.rnn_time_pool);
   min_frames *= r.input_time_pool;
@@ -252,6 +320,11 @@ int ModelConfig::MinFrames() const {
 }
 
 int ModelConfig::EmbeddingDim() const {
+  if (arch == "ensemble") {
+    int dim = 0;
+    for (const ModelConfig& m : members) dim += m.EmbeddingDim();
+    return dim;
+  }
   if (embedding_dim > 0) return embedding_dim;
   const ModelConfig r = Resolved();
   if (r.arch == "cnn") {
@@ -297,6 +370,12 @@ nlohmann::json ModelConfig::ToJson() const {
     j["descriptor_rows"] = descriptor_rows;
     j["descriptor_dim"] = descriptor_dim;
   }
+  if (arch == "ensemble" || !members.empty()) {
+    nlohmann::json m = nlohmann::json::array();
+    for (const ModelConfig& c : members) m.push_back(c.ToJson());
+    j["members"] = std::move(m);
+    j["member_weights"] = member_weights;
+  }
   return j;
 }
 
@@ -328,7 +407,9 @@ Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
                                               "input_time_pool",
                                               "quadrant_head",
                                               "descriptor_rows",
-                                              "descriptor_dim"};
+                                              "descriptor_dim",
+                                              "members",
+                                              "member_weights"};
   for (const auto& [key, value] : j.items()) {
     if (!kKeys.count(key)) {
       return Status::InvalidArgument("model config",
@@ -367,6 +448,14 @@ Result<ModelConfig> ModelConfig::FromJson(const nlohmann::json& j) {
     get("num_quadrants", c.num_quadrants);
     get("quadrant_head", c.quadrant_head);
     get("num_tags", c.num_tags);
+    get("member_weights", c.member_weights);
+    if (j.contains("members")) {
+      for (const auto& m : j.at("members")) {
+        Result<ModelConfig> member = FromJson(m);
+        if (!member.ok()) return member.status();
+        c.members.push_back(*std::move(member));
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument("model config", e.what());
   }

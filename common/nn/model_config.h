@@ -16,6 +16,10 @@
 //               the remaining time steps, last step (the default).
 //   "pcrnn"     a CNN branch and a GRU branch in parallel, concatenated.
 //   "attn-lstm" optional conv front, LSTM over time, attention pooling.
+//   "ensemble"  not trained: several trained models ("members", each any
+//               arch above) run on the same windows, their V-A and
+//               quadrant probabilities averaged with member_weights
+//               (`mer ensemble`). Not in ArchNames().
 //   "mlp"       no learned trunk: the classic model. Only the statistics
 //               branches (stats_dim over the bands, descriptor_dim over the
 //               hand-crafted descriptors; stats_dim 32 when neither is
@@ -139,6 +143,15 @@ struct ModelConfig {
   // Outputs of the tag head; 0: no tag head. Default: 0.
   int num_tags = 0;
 
+  // arch "ensemble" only: the members' resolved configs (2 or more, none an
+  // ensemble, all with the same n_mels, n_frames, num_quadrants and
+  // quadrant_head, no tag head) and their weights (positive, one per
+  // member, summing to 1). The ensemble's input rows are the widest
+  // member's; each member reads its own prefix of them. Its descriptor_rows
+  // (the widest member's) say whether the input carries descriptors.
+  std::vector<ModelConfig> members;
+  std::vector<float> member_weights;
+
   // The named configs.
   static ModelConfig ForArch(const std::string& arch);
   // The seed paper's CRNN: 96 mels x 1366 frames padded to 1440, four conv
@@ -159,8 +172,13 @@ struct ModelConfig {
   int TrunkMels() const { return n_mels / input_freq_pool; }
   // Values per input frame: the mel bands, then the descriptor rows.
   int InputRows() const { return n_mels + descriptor_rows; }
-  // Size of the embedding the model produces (resolved config).
+  // Size of the embedding the model produces (resolved config); an
+  // ensemble's is its members' side by side.
   int EmbeddingDim() const;
+  // An ensemble of `members` weighted by `weights` (normalised to sum 1;
+  // empty: equal), resolved; Validate() it.
+  static ModelConfig Ensemble(std::vector<ModelConfig> members,
+                              std::vector<float> weights = {});
 
   nlohmann::json ToJson() const;
   // Unknown keys are refused (a typo must not silently fall back to a

@@ -32,6 +32,37 @@ torch::Tensor RnnImpl::Trunk(const torch::Tensor& x) {
       F::DropoutFuncOptions().p(config().rnn_dropout).training(is_training()));
 }
 
+EnsembleImpl::EnsembleImpl(ModelConfig c) : EmotionModelImpl(c) {
+  for (size_t i = 0; i < c.members.size(); ++i) {
+    EmotionModel m = MakeModel(c.members[i]).value();  // validated with c
+    members_.push_back(register_module("member" + std::to_string(i), m));
+  }
+  set_embedding_dim(config().EmbeddingDim());
+}
+
+torch::Tensor EnsembleImpl::Trunk(const torch::Tensor& x) { return x; }
+
+ModelOutput EnsembleImpl::forward(const torch::Tensor& x) {
+  const ModelConfig& c = config();
+  TORCH_CHECK(x.dim() == 3 && x.size(1) == c.InputRows(), "ensemble expects [",
+              "batch, ", c.InputRows(), ", frames], got ", x.sizes());
+  ModelOutput out;
+  std::vector<torch::Tensor> embeddings;
+  torch::Tensor probs;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    EmotionModel& m = members_[i];
+    const double w = c.member_weights[i];
+    const ModelOutput o = m->forward(x.narrow(1, 0, m->config().InputRows()));
+    embeddings.push_back(o.embedding);
+    const torch::Tensor p = torch::softmax(o.quadrant_logits, 1) * w;
+    probs = probs.defined() ? probs + p : p;
+    out.va = out.va.defined() ? out.va + o.va * w : o.va * w;
+  }
+  out.embedding = torch::cat(embeddings, 1);
+  out.quadrant_logits = probs.clamp_min(1e-12).log();
+  return out;
+}
+
 MlpImpl::MlpImpl(ModelConfig c) : EmotionModelImpl(c) { RegisterHeads(0); }
 
 torch::Tensor MlpImpl::Trunk(const torch::Tensor& x) {

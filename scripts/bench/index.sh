@@ -20,8 +20,10 @@
 #     (mer_index_bench).
 #   scripts/bench/index.sh [OUT_DIR]   (default out/bench-index)
 #   MER_BENCH_QUICK=1 scripts/bench/index.sh   part 1 only (a few minutes)
-# Model: $MER_MODEL, else models/*.merm, else a random test bundle
-# (mer_make_test_bundle; timing only). BUILD_DIR: default build.
+# Model: $MER_MODEL, else models/mer-4q-crnn.merm (the log-mel model the
+# Python peers can run: the ensemble's descriptors have no Python peer),
+# else a random test bundle (mer_make_test_bundle; timing only). BUILD_DIR:
+# default build.
 # Every Python peer runs with the environment mer gives itself
 # (common/core/allocator.h: malloc tuning, OMP_WAIT_POLICY=PASSIVE,
 # OPENBLAS_NUM_THREADS=1) and OMP_NUM_THREADS = its torch threads.
@@ -37,8 +39,8 @@ emit() { echo "$1" | tee -a "$results"; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpi=(mpirun --oversubscribe --bind-to none --mca btl self,vader --mca btl_vader_single_copy_mechanism none)
 
-model=${MER_MODEL:-$(ls models/*.merm 2>/dev/null | head -n 1 || true)}
-if [[ -z "$model" ]]; then
+model=${MER_MODEL:-models/mer-4q-crnn.merm}
+if [[ ! -f "$model" ]]; then
   model="$out/random.merm"
   "$build/tests/integration/mer_make_test_bundle" "$model" >/dev/null
 fi

@@ -37,9 +37,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 
-def read_shards(folder):
+def read_shards(folder, targets=None):
     """track_id -> (log-mel [n_mels, n_frames], path). Descriptor rows after
-    the bands (`mer extract --descriptors`) are left out."""
+    the bands (`mer extract --descriptors`) are left out. `targets`, a dict,
+    receives track_id -> (valence, arousal) labels where the shard has them."""
     tracks = {}
     for path in sorted(glob.glob(os.path.join(folder, "*.mershard"))):
         with open(path, "rb") as f:
@@ -54,6 +55,8 @@ def read_shards(folder):
                          shape=((idx_off - data_off) // 4,))
         for t in index["tracks"]:
             n = t["n_frames"]
+            if targets is not None and t.get("valence") is not None:
+                targets[t["track_id"]] = (t["valence"], t["arousal"])
             rows = np.asarray(data[t["offset"]: t["offset"] + n_rows * n])
             tracks[t["track_id"]] = (rows.reshape(n_rows, n)[:n_mels], t["path"])
     return tracks
@@ -110,6 +113,72 @@ def svm_fold_f1(X, y, fold):
     return f1
 
 
+SIGNS = np.array([(1, 1), (-1, 1), (-1, -1), (1, -1)])  # happy tense sad calm
+
+
+def mood_of(v, a):
+    return np.where(v > 0, np.where(a > 0, 0, 3), np.where(a > 0, 1, 2))
+
+
+def fit_scale(x, sign):
+    """The k maximising sum log sigmoid(k * sign * x), k in [0.1, 100] (as
+    mer's FitVaCalibration)."""
+    grid = np.exp(np.linspace(np.log(0.1), np.log(100), 400))
+    ll = [-np.logaddexp(0, -k * sign * x).sum() for k in grid]
+    return grid[int(np.argmax(ll))]
+
+
+def read_oof(run):
+    """track_id -> (fold, quadrant, valence, arousal): the out-of-fold
+    predictions of a `mer train --folds` run (its first architecture)."""
+    rows, arch = {}, None
+    for r in csv.DictReader(open(os.path.join(run, "cv_predictions.csv"))):
+        arch = arch or r["arch"]
+        if r["arch"] == arch:
+            rows[r["track_id"]] = (int(r["fold"]), int(r["quadrant"]),
+                                   float(r["valence"]), float(r["arousal"]))
+    return rows
+
+
+def ensemble_folds(oofs, targets, grid):
+    """Two runs' out-of-fold V-A averaged with weight w on the first: for
+    each outer fold, w is chosen from `grid` by macro-F1 on the other folds
+    (never on the fold scored), then the fold is scored with it. Returns
+    per-fold macro-F1, V and A Pearson r, chosen weights, and the ECE of
+    calibration scales fitted on the other folds."""
+    ids = sorted(set(oofs[0]) & set(oofs[1]))
+    assert all(oofs[0][i][0] == oofs[1][i][0] for i in ids), "other folds"
+    fold = np.array([oofs[0][i][0] for i in ids])
+    y = np.array([oofs[0][i][1] for i in ids])
+    va = [np.array([[o[i][2], o[i][3]] for i in ids]) for o in oofs]
+    tva = np.array([targets.get(i, (np.nan, np.nan)) for i in ids])
+    f1s, vr, ar, ws, conf, correct = [], [], [], [], [], []
+    for f in range(fold.max() + 1):
+        inner = fold != f
+        def score(w, mask):
+            p = w * va[0][mask] + (1 - w) * va[1][mask]
+            return f1_score(y[mask], mood_of(p[:, 0], p[:, 1]), average="macro")
+        w = max(grid, key=lambda w: score(w, inner))
+        ws.append(w)
+        p = w * va[0] + (1 - w) * va[1]
+        f1s.append(score(w, ~inner))
+        ok = ~inner & ~np.isnan(tva[:, 0])
+        vr.append(np.corrcoef(p[ok, 0], tva[ok, 0])[0, 1])
+        ar.append(np.corrcoef(p[ok, 1], tva[ok, 1])[0, 1])
+        kv = fit_scale(p[inner, 0], SIGNS[y[inner], 0])
+        ka = fit_scale(p[inner, 1], SIGNS[y[inner], 1])
+        m = mood_of(p[~inner, 0], p[~inner, 1])
+        pv = 1 / (1 + np.exp(-kv * SIGNS[m, 0] * p[~inner, 0]))
+        pa = 1 / (1 + np.exp(-ka * SIGNS[m, 1] * p[~inner, 1]))
+        conf += list(pv * pa)
+        correct += list(m == y[~inner])
+    conf, correct = np.array(conf), np.array(correct)
+    bins = np.minimum((conf * 10).astype(int), 9)
+    ece = sum(abs(correct[bins == b].mean() - conf[bins == b].mean()) *
+              (bins == b).sum() for b in range(10) if (bins == b).any()) / len(conf)
+    return f1s, vr, ar, ws, ece
+
+
 def paired_t(a, b):
     d = np.asarray(a) - np.asarray(b)
     sd = d.std(ddof=1)
@@ -134,8 +203,15 @@ def main():
                     help="JSON cache of the descriptor statistics")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", help="also write the table as JSON here")
+    ap.add_argument("--ensemble", action="append", default=[],
+                    help="A+B: a row for the ensemble of the runs labelled A "
+                    "and B (LABEL=DIR), their out-of-fold V-A averaged with a "
+                    "weight chosen on the other folds from --weight-grid")
+    ap.add_argument("--weight-grid", default="0.25,0.375,0.5,0.625,0.75",
+                    help="the weights on A an ensemble row chooses from")
     a = ap.parse_args()
-    shards = read_shards(a.shards)
+    targets = {}
+    shards = read_shards(a.shards, targets)
     ids = sorted(shards)
     desc = descriptor_stats(a.mer, [shards[i][1] for i in ids], a.cache,
                             a.jobs)
@@ -146,6 +222,7 @@ def main():
     # and the peers are fitted once per assignment.
     rows = {}
     assignments = set()
+    labelled = {}  # (label, digest) -> run folder
     for run in a.run:
         label = ""
         if "=" in run:  # LABEL=DIR: a variant's rows, named apart
@@ -164,6 +241,7 @@ def main():
                 r = rows.setdefault(f"svm peer ({peer} stats)", {"f1": {}})
                 for f, v in enumerate(svm_fold_f1(Xp, y, fold)):
                     r["f1"][(digest, f)] = v
+        labelled[(label.strip(" []"), digest)] = run
         rep = json.load(open(os.path.join(run, "report.json")))
         for row in rep["cv"]["rows"]:
             r = rows.setdefault(f"mer {row['arch']}{label}", {
@@ -175,6 +253,25 @@ def main():
                         r[f"{axis}_r"].append(f[axis]["pearson"])
             if "calibration" in row:
                 r["ece"].append(row["calibration"]["ece"])
+    grid = [float(w) for w in a.weight_grid.split(",")]
+    for spec in a.ensemble:
+        first, second = spec.split("+")
+        for digest in sorted(assignments):
+            if (first, digest) not in labelled or (second, digest) not in labelled:
+                continue
+            oofs = [read_oof(labelled[(l, digest)]) for l in (first, second)]
+            f1s, vr, ar, ws, ece = ensemble_folds(oofs, targets, grid)
+            r = rows.setdefault(f"mer ensemble [{spec}]", {
+                "f1": {}, "valence_r": [], "arousal_r": [], "ece": [],
+                "weights": []})
+            for f, v in enumerate(f1s):
+                r["f1"][(digest, f)] = v
+            r["valence_r"] += vr
+            r["arousal_r"] += ar
+            r["ece"].append(ece)
+            r["weights"] += ws
+            print(f"ensemble {spec}: weights on {first} chosen per fold on "
+                  f"the other folds: {ws}")
     peers = [n for n in rows if n.startswith("svm peer")]
     print(f"artist-grouped CV on 4q-dev: {len(assignments)} fold "
           f"assignment(s) (seeds); every row is paired with the peers on "

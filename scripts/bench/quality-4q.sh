@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Repeated artist-grouped CV on 4q-dev (FOLDS folds x each seed of SEEDS) of
-# the shipped settings (read from scripts/train-4q.sh), paired on the same
-# folds against two classic peers: an RBF SVM on log-mel/MFCC statistics and
-# one on the hand-crafted descriptor statistics of `mer features
+# the shipped models (their settings read from scripts/train-4q.sh: the
+# crnn, the mlp and their ensemble, its weight chosen per fold on the other
+# folds), paired on the same folds against two classic peers: an RBF SVM
+# on log-mel/MFCC statistics and one on the hand-crafted descriptor
+# statistics of `mer features
 # --descriptors` (scripts/bench/quality-4q.py, Debian's python3-sklearn).
 # Prints macro-F1, the paired differences, valence/arousal Pearson r against
 # the lexicon targets and the cross-fitted ECE, with the targets.
@@ -17,11 +19,14 @@
 # LABEL:=OPTIONS trains OPTIONS alone instead, e.g. "mlp:=--arch mlp
 # --descriptor-dim 64 --epochs 10"; the shards hold the descriptors, so any
 # variant may read them),
-# SHIPPED (0: only the VARIANTS' rows), LEXICON, WORK (scratch, default
+# ENSEMBLES (space-separated A+B of run labels, "shipped", "mlp" or a
+# VARIANTS label: a row for each pair's ensemble, its weight chosen on the
+# other folds), SHIPPED (0: only the VARIANTS' rows, without the crnn, the
+# mlp and their ensemble), LEXICON, WORK (scratch, default
 # /tmp/mer-quality-4q; runs already there are reused, delete it to start
 # over).
-# Cost on 2 cores: about 25 minutes per seed for the shipped settings, a few
-# minutes once for the descriptors of the 720 clips.
+# Cost on 2 cores: about 10-25 minutes per seed for the crnn, 4 for the mlp,
+# 10 once for the descriptor statistics of the 720 clips (the SVM peer).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 data=${1:-$here/../shared/data/4q-dev}
@@ -49,7 +54,7 @@ runs=()
 [ "${SHIPPED:-1}" = 0 ] && shipped_seeds= || shipped_seeds=$seeds
 for seed in $shipped_seeds; do
   dir=$work/seed-$seed
-  runs+=(--run "$dir")
+  runs+=(--run "shipped=$dir")
   [ -f "$dir/report.json" ] && continue
   echo "quality-4q: seed $seed, $folds folds: $best" >&2
   compare=()
@@ -59,7 +64,15 @@ for seed in $shipped_seeds; do
     --val-fraction 0 --group-by artist --seed "$seed" --threads "$threads" \
     --no-progress --metrics-dir "$dir" > "$dir.txt"
 done
-IFS=';' read -r -a variants <<< "${VARIANTS:-}"
+# The shipped ensemble's classic member, and the ensemble itself, unless
+# SHIPPED=0.
+variants_text=${VARIANTS:-}
+ensembles_text=${ENSEMBLES:-}
+if [ "${SHIPPED:-1}" != 0 ]; then
+  variants_text="mlp:=$(bash "$here/scripts/train-4q.sh" --print-settings mlp);$variants_text"
+  ensembles_text="shipped+mlp $ensembles_text"
+fi
+IFS=';' read -r -a variants <<< "$variants_text"
 for variant in "${variants[@]}"; do
   [ -n "$variant" ] || continue
   label=${variant%%=*}
@@ -80,6 +93,8 @@ for variant in "${variants[@]}"; do
       --no-progress --metrics-dir "$dir" > "$dir.txt"
   done
 done
+ensembles=()
+for e in $ensembles_text; do ensembles+=(--ensemble "$e"); done
 /usr/bin/python3 "$here/scripts/bench/quality-4q.py" --shards "$work/shards" \
   --mer "$mer" --cache "$work/descriptor-stats.json" --jobs "$threads" \
-  --json "$work/quality.json" "${runs[@]}"
+  --json "$work/quality.json" "${runs[@]}" "${ensembles[@]}"

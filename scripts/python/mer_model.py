@@ -83,6 +83,11 @@ class MerModel(nn.Module):
         super().__init__()
         c = self.config = config
         arch = c["arch"]
+        if arch == "ensemble":
+            # Trained models on the same windows, averaged (`mer ensemble`).
+            for i, m in enumerate(c["members"]):
+                setattr(self, "member%d" % i, MerModel(m))
+            return
         trunk_mels = c["n_mels"] // c["input_freq_pool"]
         if c["input_norm"] == "batchnorm":
             self.input_bn = nn.BatchNorm1d(c["n_mels"])
@@ -171,6 +176,8 @@ class MerModel(nn.Module):
         [B, n_mels + descriptor_rows, T], the descriptors (`mer features
         --descriptors`) after the bands."""
         c = self.config
+        if c["arch"] == "ensemble":
+            return self._ensemble(x)
         mel = x[:, :c["n_mels"]]
         if hasattr(self, "input_bn"):
             h = self.input_bn(mel)
@@ -208,6 +215,21 @@ class MerModel(nn.Module):
         if hasattr(self, "tag_head"):
             out["tag_logits"] = self.tag_head(h)
         return out
+
+
+    def _ensemble(self, x):
+        """Members' V-A and quadrant probabilities averaged with the weights,
+        embeddings side by side; each member reads its prefix of the rows."""
+        c = self.config
+        va, probs, embeddings = 0, 0, []
+        for i, (m, w) in enumerate(zip(c["members"], c["member_weights"])):
+            rows = m["n_mels"] + m.get("descriptor_rows", 0)
+            o = getattr(self, "member%d" % i)(x[:, :rows])
+            va = va + w * o["va"]
+            probs = probs + w * torch.softmax(o["quadrant_logits"], 1)
+            embeddings.append(o["embedding"])
+        return {"embedding": torch.cat(embeddings, 1), "va": va,
+                "quadrant_logits": probs.clamp_min(1e-12).log()}
 
 
 def load(export_dir):

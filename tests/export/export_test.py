@@ -99,6 +99,10 @@ configs = {
     "crnn-descriptors": {"stats_dim": 8, "descriptor_rows": 53, "descriptor_dim": 8},
     "mlp-descriptors": {"arch": "mlp", "stats_dim": 8, "descriptor_rows": 53,
                         "descriptor_dim": 8, "embedding_dim": 8},
+    "ensemble": {"arch": "ensemble", "member_weights": [0.7, 0.3], "members": [
+        {"channels": [8, 16, 16, 16], "rnn_hidden": 16, "rnn_layers": 1,
+         "descriptor_rows": 53, "descriptor_dim": 8},
+        {"arch": "mlp", "stats_dim": 8, "embedding_dim": 8}]},
 }
 for i, (name, cfg) in enumerate(configs.items()):
     path = os.path.join(tmp, name + ".merm")
@@ -145,7 +149,10 @@ for name, bundle in models:
     check(r.returncode == 0, "mer predict %s: %s" % (name, r.stderr.strip()))
     if r.returncode != 0:
         continue
-    inputs = joint if meta["manifest"]["config"].get("descriptor_rows", 0) > 0 else mels
+    cfg = meta["manifest"]["config"]
+    reads_descriptors = cfg.get("descriptor_rows", 0) > 0 or any(
+        m.get("descriptor_rows", 0) > 0 for m in cfg.get("members", []))
+    inputs = joint if reads_descriptors else mels
     for (clip, _), mel, line in zip(clips, inputs, r.stdout.splitlines()):
         if mel is None:
             continue

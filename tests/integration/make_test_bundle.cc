@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   manifest.front_end = fe.ToJson();
   manifest.front_end_digest = fe.Digest();
   // A descriptor branch reads the default descriptors.
-  if (config.descriptor_rows > 0) {
+  if (config.Resolved().descriptor_rows > 0) {
     manifest.descriptors = dsp::DescriptorParams().ToJson();
   }
   manifest.extra = {{"note", "random weights, for tests"}};

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The joint model end to end, on real encoded files: `mer extract
-# --descriptors` stores the 53 descriptor rows after each frame's log-mel;
-# `mer train --descriptor-dim` trains a model with the descriptor branch; its
-# bundle carries the descriptor parameters, so `mer predict`, `mer eval` (from
-# the shards and from the labels CSV, which recomputes the descriptors: both
-# must agree) and `mer index` compute what it reads; a model without the
-# branch trains on the same shards; bad combinations fail with one line.
+# The joint model, the mlp and their ensemble end to end, on real encoded
+# files: `mer extract --descriptors` stores the 53 descriptor rows after each
+# frame's log-mel; `mer train --descriptor-dim` trains a model with the
+# descriptor branch, `--arch mlp` the classic one; their bundles carry the
+# descriptor parameters, so `mer predict`, `mer eval` (from the shards and
+# from the labels CSV, which recomputes the descriptors: both must agree)
+# and `mer index` compute what they read; `mer ensemble` combines them with
+# a weight chosen on out-of-fold predictions, and its V-A is the weighted
+# mean of its members'; a model without the branch trains on the same
+# shards; bad combinations fail with one line.
 #   joint_model_test.sh MER_BINARY
 set -u
 mer=$(realpath "$1")
@@ -55,17 +58,33 @@ sys.exit(0 if d["extracted"] == 16 and isinstance(d["descriptors"], dict) else 1
 
 small=(--channels 4,8,8,8 --rnn-hidden 8 --rnn-layers 1 --epochs 2 --batch-size 8
        --val-fraction 0 --threads 1 --no-progress)
-"$mer" train --data shards --descriptor-dim 4 "${small[@]}" --out joint.merm \
+# Each with a 2-fold CV first (out-of-fold predictions for the ensemble).
+"$mer" train --data shards --descriptor-dim 4 "${small[@]}" --folds 2 \
+  --metrics-dir joint.metrics --out joint.merm \
   > train.txt 2> train.err || fail "train --descriptor-dim: exit $?: $(tail -3 train.err)"
-"$mer" train --data shards "${small[@]}" --out plain.merm \
-  > plain.txt 2> plain.err || fail "train without the branch on descriptor shards: $(tail -3 plain.err)"
+"$mer" train --data shards --arch mlp --descriptor-dim 8 --embedding-dim 8 \
+  --epochs 2 --batch-size 8 --val-fraction 0 --threads 1 --no-progress \
+  --folds 2 --metrics-dir plain.metrics --out plain.merm > plain.txt 2> plain.err ||
+  fail "train the mlp: $(tail -3 plain.err)"
+"$mer" train --data shards "${small[@]}" --out bands.merm \
+  > bands.txt 2> bands.err || fail "train without the branch on descriptor shards: $(tail -3 bands.err)"
+"$mer" predict --model bands.merm audio/c0.mp3 > bands-predict.txt 2>&1 ||
+  fail "predict with the bands-only model: $(cat bands-predict.txt)"
+
+# The ensemble of the joint model and the mlp, its weight chosen on the
+# out-of-fold predictions.
+"$mer" ensemble --out ens.merm --weight-grid 0.25,0.5,0.75 \
+  --out-of-fold joint.metrics/cv_predictions.csv --out-of-fold plain.metrics/cv_predictions.csv \
+  --json joint.merm plain.merm > ens.json 2> ens.err || fail "ensemble: $(cat ens.err)"
+for m in joint plain ens; do
+  "$mer" predict --model $m.merm audio/c3.ogg audio/c9.ogg > $m-pair.txt 2> err.txt ||
+    fail "predict $m: $(cat err.txt)"
+done
 
 # The bundle names the descriptors; predict computes them.
 "$mer" predict --model joint.merm audio/c0.mp3 audio/c5.ogg > predict.txt 2> predict.err ||
   fail "predict: exit $?: $(cat predict.err)"
-"$mer" predict --model plain.merm audio/c0.mp3 > plain-predict.txt 2>&1 ||
-  fail "predict with the plain model: $(cat plain-predict.txt)"
-for m in joint plain; do
+for m in joint plain bands ens; do
   "$mer" export --model $m.merm --out $m-export > /dev/null 2>&1 ||
     fail "$m: export"
   "$mer" eval --model $m.merm --data shards --json > $m-shards.json 2> eval.err ||
@@ -87,7 +106,7 @@ quadrant = {(True, True): "happy", (False, True): "tense", (False, False): "sad"
 for p in lines:
     check(quadrant[(p["valence"] > 0, p["arousal"] > 0)] == p["quadrant"],
           "predict: V-A point outside the mood: %s" % p)
-for m in ("joint", "plain"):
+for m in ("joint", "plain", "ens"):
     s, c = json.load(open(m + "-shards.json")), json.load(open(m + "-csv.json"))
     check(s["tracks"] == 16 and c["tracks"] == 16,
           "%s eval: %s and %s tracks" % (m, s["tracks"], c["tracks"]))
@@ -96,19 +115,37 @@ for m in ("joint", "plain"):
     for k in ("accuracy", "macro_f1"):
         check(abs(s[k] - c[k]) < 1e-9, "%s eval %s: shards %s, CSV %s" % (m, k, s[k], c[k]))
     check(s["va_mood_contradictions"] == 0, m + ": V-A/mood contradictions")
-for m in ("joint", "plain"):
-    j = json.load(open(m + "-export/model.json"))["manifest"]
-    if m == "joint":
-        check(isinstance(j.get("descriptors"), dict), "joint: no descriptors in the manifest")
-        check(j["config"]["descriptor_rows"] == 53 and j["config"]["descriptor_dim"] == 4,
-              "joint: config %s" % j["config"])
-    else:
-        check("descriptors" not in j and "descriptor_dim" not in j["config"],
-              "plain: the manifest names descriptors")
+j = json.load(open("joint-export/model.json"))["manifest"]
+check(isinstance(j.get("descriptors"), dict), "joint: no descriptors in the manifest")
+check(j["config"]["descriptor_rows"] == 53 and j["config"]["descriptor_dim"] == 4,
+      "joint: config %s" % j["config"])
+j = json.load(open("bands-export/model.json"))["manifest"]
+check("descriptors" not in j and "descriptor_dim" not in j["config"],
+      "bands: the manifest names descriptors")
+# The ensemble: weights from the grid, summing to 1; calibration fitted on
+# the out-of-fold predictions; its V-A the weighted mean of its members'.
+e = json.load(open("ens.json"))
+w = e["weights"]
+check(len(w) == 2 and w[0] in (0.25, 0.5, 0.75) and abs(sum(w) - 1) < 1e-6,
+      "ensemble weights %s" % w)
+check(e["calibration"]["fitted"] and len(e["cross_validation"]["macro_f1_per_fold"]) == 2,
+      "ensemble: %s" % e)
+j = json.load(open("ens-export/model.json"))["manifest"]
+check(j["config"]["arch"] == "ensemble" and len(j["config"]["members"]) == 2 and
+      isinstance(j.get("descriptors"), dict), "ensemble manifest: %s" % j["config"])
+pairs = [[json.loads(l) for l in open(m + "-pair.txt")] for m in ("joint", "plain", "ens")]
+for a, b, e in zip(*pairs):
+    for k in ("valence", "arousal"):
+        want = w[0] * a[k] + w[1] * b[k]
+        check(abs(e[k] - want) < 2e-4, "ensemble %s = %s, members' weighted mean %s"
+              % (k, e[k], want))
+    check(quadrant[(e["valence"] > 0, e["arousal"] > 0)] == e["quadrant"],
+          "ensemble: V-A point outside the mood: %s" % e)
+raise SystemExit(0 if ok else 1)
 PY
 
-# The index job reads the bundle's descriptors too.
-"$mer" index --catalogue audio --index idx --model joint.merm --no-progress \
+# The index job reads the bundle's descriptors too (here the ensemble's).
+"$mer" index --catalogue audio --index idx --model ens.merm --no-progress \
   > index.txt 2> index.err
 rc=$?
 [[ $rc -eq 0 || $rc -eq 3 ]] || fail "index: exit $rc: $(tail -3 index.err)"
@@ -124,7 +161,7 @@ done
 import json
 ok = True
 s = json.load(open("stats.json"))
-want = json.load(open("joint-export/model.json"))["model_id"]
+want = json.load(open("ens-export/model.json"))["model_id"]
 if (s["tracks"], s["failures"], s["model_id"]) != (16, 1, want):
     print("FAIL index stats: %s tracks, %s failures, model %s (want 16, 1, %s)"
           % (s["tracks"], s["failures"], s["model_id"], want)); ok = False
@@ -157,6 +194,13 @@ PY
 "$mer" train --data shards --descriptor-dim -1 "${small[@]}" --out x.merm \
   > /dev/null 2> err.txt && fail "--descriptor-dim -1 accepted"
 [[ $(wc -l < err.txt) -eq 1 ]] || fail "--descriptor-dim -1: $(cat err.txt)"
+for args in "--out x.merm joint.merm" "--out x.merm --weights 1 joint.merm plain.merm" \
+            "--out x.merm --weight-grid 0.5 joint.merm plain.merm" \
+            "--out x.merm joint.merm missing.merm"; do
+  # shellcheck disable=SC2086  # an option list
+  "$mer" ensemble $args > /dev/null 2> err.txt && fail "ensemble $args succeeded"
+  [[ $(wc -l < err.txt) -eq 1 ]] || fail "ensemble $args: $(cat err.txt)"
+done
 "$mer" extract --data labels.csv --out x --descriptor-fmax 6000 > /dev/null 2> err.txt &&
   fail "--descriptor-fmax without --descriptors accepted"
 [[ $(wc -l < err.txt) -eq 1 ]] || fail "--descriptor-fmax alone: $(cat err.txt)"

@@ -98,7 +98,7 @@ TEST(EmotionModelTest, ParameterOrderIsStableAcrossInstances) {
 
 TEST(EmotionModelTest, BadConfigIsAStatus) {
   ModelConfig c;
-  c.arch = "mlp";
+  c.arch = "transformer";
   auto model = MakeModel(c);
   ASSERT_FALSE(model.ok());
   EXPECT_TRUE(model.status().IsInvalidArgument());
@@ -389,6 +389,63 @@ TEST(EmotionModelTest, DescriptorBranchReadsOnlyTheRowsAfterTheBands) {
   FuseForInference(*model);
   const torch::Tensor f = (*model)->forward(x).embedding;
   EXPECT_LT((a - f).abs().max().item<float>(), 1e-4f);
+}
+
+// An ensemble runs every member on its prefix of the rows and averages:
+// V-A and quadrant probabilities with the weights, embeddings side by side.
+TEST(EmotionModelTest, EnsembleAveragesItsMembers) {
+  torch::manual_seed(6);
+  ModelConfig a;
+  a.n_mels = 32;
+  a.n_frames = 64;
+  a.channels = {4, 8, 8, 8};
+  a.rnn_hidden = 8;
+  a.descriptor_rows = 10;
+  a.descriptor_dim = 4;
+  ModelConfig b = a;
+  b.arch = "mlp";
+  b.channels.clear();
+  b.descriptor_rows = b.descriptor_dim = 0;
+  b.stats_dim = 6;
+  b.quadrant_head = "va";
+  const ModelConfig e = ModelConfig::Ensemble({a, b}, {3, 1});
+  ASSERT_TRUE(e.Validate().ok()) << e.Validate().ToString();
+  EXPECT_FLOAT_EQ(e.member_weights[0], 0.75f);
+  EXPECT_EQ(e.InputRows(), 42);  // the widest member's
+  auto back = ModelConfig::FromJson(e.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, e);
+  auto model = MakeModel(e);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto ma = MakeModel(a), mb = MakeModel(b);
+  ASSERT_TRUE(ma.ok() && mb.ok());
+  // The ensemble's members get the stand-alone models' weights.
+  {
+    torch::NoGradGuard no_grad;
+    auto pa = (*model)->named_parameters();
+    for (const auto& p : (*ma)->named_parameters()) pa["member0." + p.key()].copy_(p.value());
+    for (const auto& p : (*mb)->named_parameters()) pa["member1." + p.key()].copy_(p.value());
+  }
+  (*model)->eval();
+  (*ma)->eval();
+  (*mb)->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::randn({3, 42, 64}) * 10 - 40;
+  const ModelOutput y = (*model)->forward(x);
+  const ModelOutput ya = (*ma)->forward(x);
+  const ModelOutput yb = (*mb)->forward(x.narrow(1, 0, 32));
+  EXPECT_LT((y.va - (0.75 * ya.va + 0.25 * yb.va)).abs().max().item<float>(), 1e-6f);
+  const torch::Tensor p = 0.75 * torch::softmax(ya.quadrant_logits, 1) +
+                          0.25 * torch::softmax(yb.quadrant_logits, 1);
+  EXPECT_LT((torch::softmax(y.quadrant_logits, 1) - p).abs().max().item<float>(), 1e-6f);
+  EXPECT_EQ(y.embedding.size(1), a.EmbeddingDim() + b.EmbeddingDim());
+  EXPECT_EQ((*model)->embedding_dim(), e.EmbeddingDim());
+  // Members that read other windows, or an ensemble of one, are refused.
+  ModelConfig c = b;
+  c.n_frames = 128;
+  EXPECT_FALSE(ModelConfig::Ensemble({a, c}).Validate().ok());
+  EXPECT_FALSE(ModelConfig::Ensemble({a}).Validate().ok());
+  EXPECT_FALSE(ModelConfig::Ensemble({a, e}).Validate().ok());
 }
 
 }  // namespace
