@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "common/core/atomic_file.h"
-#include "common/dsp/feature_extractor.h"
 #include "storage/feature_shard.h"
 #include "worker/parallel_features.h"
 #include "worker/rank_progress.h"
@@ -22,7 +21,7 @@ core::Status ExtractOptions::Validate() const {
     return core::Status::InvalidArgument("--out is required");
   if (threads < 0)
     return core::Status::InvalidArgument("--threads must be >= 0");
-  return dsp::FeatureParams{front_end, descriptors}.Validate();
+  return features().Validate();
 }
 
 nlohmann::json LexiconJson(const core::LexiconReport& r) {
@@ -78,7 +77,7 @@ core::Status WriteMyShard(const ExtractOptions& options,
   // First, so that an early return below still reports to rank 0.
   RankProgress progress(comm, static_cast<int64_t>(set.tracks.size()),
                         "extract", options.progress);
-  const dsp::FeatureParams features{options.front_end, options.descriptors};
+  const dsp::FeatureParams features = options.features();
   std::vector<size_t> mine;
   std::vector<std::string> paths;
   for (size_t i = rank; i < set.tracks.size(); i += size) {
@@ -162,9 +161,7 @@ core::Status WriteDatasetFiles(const ExtractOptions& options,
                          {"labels_digest", summary.labels_digest},
                          {"front_end", options.front_end.ToJson()},
                          {"front_end_digest", summary.front_end_digest},
-                         {"descriptors", dsp::FeatureParams{options.front_end,
-                                                            options.descriptors}
-                                             .DescriptorsJson()},
+                         {"descriptors", options.features().DescriptorsJson()},
                          {"shards", comm.size()},
                          {"tracks", summary.tracks},
                          {"extracted", summary.extracted},

@@ -23,6 +23,7 @@
 #include "common/core/labels.h"
 #include "common/core/result.h"
 #include "common/dsp/descriptor_params.h"
+#include "common/dsp/feature_extractor.h"
 #include "common/dsp/front_end_params.h"
 #include "worker/track_features.h"
 
@@ -40,6 +41,8 @@ struct ExtractOptions {
   int threads = 0;       // decode threads per rank; 0 = auto
   bool progress = true;  // progress lines on rank 0
   core::Status Validate() const;
+  // front_end and descriptors: what each shard's rows hold.
+  dsp::FeatureParams features() const { return {front_end, descriptors}; }
 };
 
 struct ExtractFailure {

@@ -282,8 +282,6 @@ core::Result<EnsembleSummary> BuildEnsemble(const EnsembleOptions& options,
   EnsembleSummary summary;
   summary.weights = config.member_weights;
   nlohmann::json members = nlohmann::json::array();
-  VaCalibration averaged;
-  averaged.valence_scale = averaged.arousal_scale = 0;
   for (size_t i = 0; i < n; ++i) {
     const BundleManifest& m = loaded[i].manifest;
     summary.member_ids.push_back(m.model_id);
@@ -293,10 +291,6 @@ core::Result<EnsembleSummary> BuildEnsemble(const EnsembleOptions& options,
                        {"weight", config.member_weights[i]},
                        {"training_data_digest", m.training_data_digest},
                        {"metrics", m.metrics}});
-    averaged.valence_scale += config.member_weights[i] *
-                              m.calibration.valence_scale;
-    averaged.arousal_scale += config.member_weights[i] *
-                              m.calibration.arousal_scale;
   }
   manifest.extra["ensemble"] = {{"members", members}};
   if (!options.out_of_fold.empty()) {
@@ -305,6 +299,13 @@ core::Result<EnsembleSummary> BuildEnsemble(const EnsembleOptions& options,
     manifest.metrics["cross_validation"] = fitted.second;
     summary.cross_validation = fitted.second;
   } else {
+    VaCalibration averaged;
+    averaged.valence_scale = averaged.arousal_scale = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const VaCalibration& c = loaded[i].manifest.calibration;
+      averaged.valence_scale += config.member_weights[i] * c.valence_scale;
+      averaged.arousal_scale += config.member_weights[i] * c.arousal_scale;
+    }
     averaged.fitted = false;
     averaged.fitted_on = "not fitted for the ensemble: the members' weighted "
                          "mean scales";

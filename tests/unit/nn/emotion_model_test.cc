@@ -293,13 +293,33 @@ TEST(EmotionModelTest, FuseForInferenceKeepsEveryArchsOutputs) {
   }
 }
 
-TEST(EmotionModelTest, StatsBranchSeesBandStatisticsAndTrains) {
-  torch::manual_seed(4);
+// The small crnn of the branch tests: 32 bands, 64 frames, 8 GRU units.
+ModelConfig SmallCrnn() {
   ModelConfig c;
   c.n_mels = 32;
   c.n_frames = 64;
   c.channels = {4, 8, 8, 8};
   c.rnn_hidden = 8;
+  return c;
+}
+
+// Every parameter of `model` got a gradient, and those named `prefix...` a
+// non-zero one (there must be some).
+void ExpectGradientsReach(EmotionModel& model, const std::string& prefix) {
+  bool saw = false;
+  for (const auto& p : model->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    if (p.key().rfind(prefix, 0) == 0) {
+      saw = true;
+      EXPECT_GT(p.value().grad().abs().sum().item<float>(), 0.0f) << p.key();
+    }
+  }
+  EXPECT_TRUE(saw) << prefix;
+}
+
+TEST(EmotionModelTest, StatsBranchSeesBandStatisticsAndTrains) {
+  torch::manual_seed(4);
+  ModelConfig c = SmallCrnn();
   c.stats_dim = 6;
   auto model = MakeModel(c);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
@@ -309,15 +329,7 @@ TEST(EmotionModelTest, StatsBranchSeesBandStatisticsAndTrains) {
   LossTargets t;
   t.quadrant = torch::tensor({0, 1, 2, 3}, torch::kLong);
   ModelLoss(y, t, LossOptions()).total.backward();
-  bool saw_stats = false;
-  for (const auto& p : (*model)->named_parameters()) {
-    ASSERT_TRUE(p.value().grad().defined()) << p.key();
-    if (p.key().rfind("stats_fc", 0) == 0) {
-      saw_stats = true;
-      EXPECT_GT(p.value().grad().abs().sum().item<float>(), 0.0f) << p.key();
-    }
-  }
-  EXPECT_TRUE(saw_stats);
+  ExpectGradientsReach(*model, "stats_fc");
 
   // A level shift of one band moves that band's mean: the branch's
   // features (the last stats_dim of the embedding) follow it.
@@ -337,11 +349,7 @@ TEST(EmotionModelTest, StatsBranchSeesBandStatisticsAndTrains) {
 // branch read the bands alone.
 TEST(EmotionModelTest, DescriptorBranchReadsOnlyTheRowsAfterTheBands) {
   torch::manual_seed(5);
-  ModelConfig c;
-  c.n_mels = 32;
-  c.n_frames = 64;
-  c.channels = {4, 8, 8, 8};
-  c.rnn_hidden = 8;
+  ModelConfig c = SmallCrnn();
   c.stats_dim = 6;
   c.descriptor_rows = 10;
   c.descriptor_dim = 5;
@@ -355,15 +363,7 @@ TEST(EmotionModelTest, DescriptorBranchReadsOnlyTheRowsAfterTheBands) {
   LossTargets t;
   t.quadrant = torch::tensor({0, 1, 2, 3}, torch::kLong);
   ModelLoss(y, t, LossOptions()).total.backward();
-  bool saw = false;
-  for (const auto& p : (*model)->named_parameters()) {
-    ASSERT_TRUE(p.value().grad().defined()) << p.key();
-    if (p.key().rfind("descriptor_fc", 0) == 0) {
-      saw = true;
-      EXPECT_GT(p.value().grad().abs().sum().item<float>(), 0.0f) << p.key();
-    }
-  }
-  EXPECT_TRUE(saw);
+  ExpectGradientsReach(*model, "descriptor_fc");
   // Input without the descriptor rows is refused.
   EXPECT_THROW((*model)->forward(x.narrow(1, 0, 32)), c10::Error);
 
@@ -395,11 +395,7 @@ TEST(EmotionModelTest, DescriptorBranchReadsOnlyTheRowsAfterTheBands) {
 // V-A and quadrant probabilities with the weights, embeddings side by side.
 TEST(EmotionModelTest, EnsembleAveragesItsMembers) {
   torch::manual_seed(6);
-  ModelConfig a;
-  a.n_mels = 32;
-  a.n_frames = 64;
-  a.channels = {4, 8, 8, 8};
-  a.rnn_hidden = 8;
+  ModelConfig a = SmallCrnn();
   a.descriptor_rows = 10;
   a.descriptor_dim = 4;
   ModelConfig b = a;
