@@ -26,8 +26,9 @@ void TuneAllocatorForBatches() {
 namespace {
 
 // The variables ExecWithThreadEnvironment() adds when missing.
-constexpr const char* kThreadEnvironment[] = {"OMP_WAIT_POLICY=PASSIVE",
-                                              "OPENBLAS_NUM_THREADS=1"};
+constexpr const char* kThreadEnvironment[] = {
+    "OMP_WAIT_POLICY=PASSIVE", "OPENBLAS_NUM_THREADS=1",
+    "GLIBC_TUNABLES=glibc.malloc.hugetlb=1"};
 constexpr int kThreadVariables =
     sizeof(kThreadEnvironment) / sizeof(kThreadEnvironment[0]);
 
