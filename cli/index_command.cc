@@ -1,7 +1,8 @@
 // mer index --catalogue DIR|MANIFEST --model M --index DIR: label a catalogue
 // by emotion into the RocksDB index (DESIGN.md §3). Rank 0 coordinates
 // (coordinator/index_coordinator.h), ranks 1..N-1 run the inference pipeline
-// (worker/index/index_worker.h), both driven by coordinator/index_job.h;
+// (worker/index/index_worker.h, through cli/model_runtime.h: the light `mer`
+// coordinates, mer-torch analyses), both driven by coordinator/index_job.h;
 // this file parses the options, wires the two halves and prints the summary.
 #include <cstdlib>
 #include <filesystem>
@@ -11,30 +12,14 @@
 
 #include "cli/cli_util.h"
 #include "cli/command.h"
+#include "cli/model_runtime.h"
 #include "cli/mpi_session.h"
 #include "common/nn/bundle_manifest.h"
 #include "coordinator/index_coordinator.h"
 #include "coordinator/index_job.h"
-#include "worker/index/index_worker.h"
 
 namespace mer::cli {
 namespace {
-
-// The worker role of the index job: worker/index/'s inference pipeline
-// serving the work protocol.
-class PipelineWorker : public coordinator::IndexWorkerRole {
- public:
-  PipelineWorker(std::unique_ptr<worker::InferencePipeline> pipeline,
-                 worker::IndexWorkerOptions options)
-      : pipeline_(std::move(pipeline)), options_(options) {}
-  core::Status Run(comm::WorkerTransport& transport) override {
-    return worker::RunIndexWorker(transport, *pipeline_, options_).status();
-  }
-
- private:
-  std::unique_ptr<worker::InferencePipeline> pipeline_;
-  worker::IndexWorkerOptions options_;
-};
 
 // GPUs visible to this process: CUDA_VISIBLE_DEVICES, else the driver's
 // list, else 1.
@@ -260,6 +245,9 @@ int IndexMain(const std::vector<std::string>& args) {
   }
   auto command = ParseIndexCommand(parsed->vm);
   if (!command.ok()) return UsageError("index", command.status().message());
+  // The light `mer` coordinates; a rank that analyses (and a job of one
+  // rank) runs in mer-torch, handed over before MPI starts.
+  if (!HasModelRuntime() && !CoordinatorOnlyRank()) return RunInModelBinary(args);
   IndexCommand& c = *command;
   // The identity the index must carry, from the manifest (no weights).
   auto manifest = nn::ReadBundleManifest(c.pipe.model_path);
@@ -280,12 +268,7 @@ int IndexMain(const std::vector<std::string>& args) {
   ResolveResources(*(*mpi)->env, &c);
   const worker::IndexWorkerOptions wopts{c.job.scheduler.chunk_size,
                                          c.job.scheduler.prefetch_chunks};
-  auto open_worker = [&]()
-      -> core::Result<std::unique_ptr<coordinator::IndexWorkerRole>> {
-    MER_ASSIGN_OR_RETURN(auto pipeline, worker::InferencePipeline::Open(c.pipe));
-    return std::unique_ptr<coordinator::IndexWorkerRole>(
-        std::make_unique<PipelineWorker>(std::move(pipeline), wopts));
-  };
+  auto open_worker = [&] { return OpenIndexWorkerRole(c.pipe, wopts); };
   auto summary = coordinator::RunIndexJob(c.job, world, open_worker);
   if (!summary.ok()) {
     // A rank that stopped for another's failure leaves the report to it.

@@ -1,4 +1,5 @@
-// mer: label music catalogues by emotion and answer emotion queries.
+// mer-torch: the `mer` command line with the models (cli/model_runtime.h).
+// Users run `mer`, which runs this program for the commands that need it.
 #include "cli/command.h"
 #include "common/core/allocator.h"
 

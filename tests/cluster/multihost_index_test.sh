@@ -171,8 +171,11 @@ stats_tracks() {  # INDEX: tracks + failures written so far ("" if unreadable)
     python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["tracks"] + s["failures"])' 2>/dev/null
 }
 mer_pid_in() {  # HOST: the pid of the mer rank in HOST's namespace
+  # A worker rank runs as mer-torch (mer hands it over: cli/model_runtime.h).
+  local comm
   for p in $(ip netns pids "$1" 2>/dev/null); do
-    [[ $(cat "/proc/$p/comm" 2>/dev/null) == "$(basename "$mer" | cut -c1-15)" ]] && { echo "$p"; return; }
+    comm=$(cat "/proc/$p/comm" 2>/dev/null)
+    [[ $comm == "$(basename "$mer" | cut -c1-15)" || $comm == mer-torch ]] && { echo "$p"; return; }
   done
 }
 
