@@ -64,6 +64,10 @@ core::Result<std::unique_ptr<MpiEnvironment>> MpiEnvironment::Init(
                                     env->rank_, MPI_INFO_NULL, &local));
   MER_MPI_CHECK(MPI_Comm_rank(local, &env->local_rank_));
   MER_MPI_CHECK(MPI_Comm_size(local, &env->local_size_));
+  // Local ranks follow world ranks (the split's key): local rank 0 holds
+  // the least.
+  env->local_first_rank_ = env->rank_;
+  MER_MPI_CHECK(MPI_Bcast(&env->local_first_rank_, 1, MPI_INT, 0, local));
   MER_MPI_CHECK(MPI_Comm_free(&local));
 
   char name[MPI_MAX_PROCESSOR_NAME] = {0};

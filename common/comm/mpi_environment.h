@@ -45,6 +45,9 @@ class MpiEnvironment {
   // (MPI_Comm_split_type with MPI_COMM_TYPE_SHARED); used to pick a GPU.
   int local_rank() const { return local_rank_; }
   int local_size() const { return local_size_; }
+  // The least world rank on this node (its local rank 0); 0 where rank 0
+  // shares this node.
+  int local_first_rank() const { return local_first_rank_; }
   // MPI_Get_processor_name, usually the host name.
   const std::string& processor_name() const { return processor_name_; }
   // The thread level MPI provided (>= MPI_THREAD_FUNNELED).
@@ -61,6 +64,7 @@ class MpiEnvironment {
   int size_ = 1;
   int local_rank_ = 0;
   int local_size_ = 1;
+  int local_first_rank_ = 0;
   std::string processor_name_;
 };
 
