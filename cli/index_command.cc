@@ -122,7 +122,7 @@ void AddIndexOptions(po::options_description* desc,
       ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda (each worker takes GPU local_rank % GPUs)")
       ("chunk", po::value<int>()->default_value(32), "largest work chunk, tracks (smaller near the end)")
       ("prefetch", po::value<int>()->default_value(2), "chunks a worker holds at once")
-      ("decode-threads", po::value<int>()->default_value(0), "decode threads per worker (0 = the worker's share of the node's cores)")
+      ("decode-threads", po::value<int>()->default_value(0), "decode threads per worker (0 = the worker's share of the node's cores less its model threads; all of it with --device cuda)")
       ("model-threads", po::value<int>()->default_value(0), "LibTorch threads per worker (0 = half the worker's share of the node's cores, at least 1; 1 with --device cuda)")
       ("batch", po::value<int>()->default_value(64), "windows per forward pass")
       ("min-seconds", po::value<double>()->default_value(1.0), "tracks shorter than this fail")
@@ -200,15 +200,15 @@ core::Result<IndexCommand> ParseIndexCommand(const po::variables_map& vm) {
 // Threads: the node's cores shared among the workers on it (the
 // coordinator, rank 0 of several, takes a few per cent of a core and counts
 // for none), and each worker's share split between the model and decoding.
-// On a CPU the decode (FFmpeg and resampling) costs more than the fused
-// model (41 Vorbis tracks: about 6.5 CPU-s against 4), so the model gets
-// half the share and decoding all of it: decode threads only queue tracks
-// for the model and never wait on each other, so the core the model thread
-// leaves idle between batches goes to decoding (one rank on 2 cores: 1 + 2
-// threads took 7.1 s where 1 + 1 took 8.3, for the same CPU time). Model
-// threads stay at half, so LibTorch's intra-op threads do not wait at
-// their barriers for a core a decode thread holds. A GPU worker's model
-// needs one thread to feed it. Each worker's GPU is local_rank % GPUs.
+// On a CPU the two cost about the same per track with the fused model (41
+// Vorbis tracks: about 6.5 CPU-s of decode and resampling, 4-5 of model),
+// so half and half; a split keeps LibTorch's intra-op threads from waiting
+// at their barriers on a core a decode thread holds. Decoding on every core
+// of the share instead (one rank on 2 cores: 1 model + 2 decode threads)
+// took 7 % less wall time for 5-7 % more CPU time: the default keeps the
+// CPU time, which is what a catalogue costs; --decode-threads trades it.
+// A GPU worker's model needs one thread to feed it. Each worker's GPU is
+// local_rank % GPUs.
 void ResolveResources(const comm::MpiEnvironment& env, IndexCommand* c) {
   const int cores = std::max(1u, std::thread::hardware_concurrency());
   const bool coordinator_here = env.size() > 1 && env.local_first_rank() == 0;
@@ -219,7 +219,10 @@ void ResolveResources(const comm::MpiEnvironment& env, IndexCommand* c) {
                     : gpu                ? 1
                                          : std::max(1, per_rank / 2);
   c->pipe.predictor.num_threads = model;
-  c->pipe.decode_threads = c->decode_threads > 0 ? c->decode_threads : per_rank;
+  c->pipe.decode_threads =
+      c->decode_threads > 0 ? c->decode_threads
+      : gpu                 ? per_rank
+                            : std::max(1, per_rank - model);
   c->pipe.predictor.device =
       !gpu ? "cpu"
            : "cuda:" + std::to_string(env.local_rank() % VisibleGpus());
