@@ -109,7 +109,8 @@ struct IndexCommand {
   coordinator::IndexJobOptions job;
   worker::InferencePipelineOptions pipe;
   std::string device;  // cpu or cuda
-  int decode_threads = 0, model_threads = 0;  // 0: cores / local ranks
+  int decode_threads = 0, model_threads = 0;  // 0: cores / local workers
+  bool descriptor_front_end = false;  // the model reads the descriptors
   bool json = false;
 };
 
@@ -122,7 +123,7 @@ void AddIndexOptions(po::options_description* desc,
       ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda (each worker takes GPU local_rank % GPUs)")
       ("chunk", po::value<int>()->default_value(32), "largest work chunk, tracks (smaller near the end)")
       ("prefetch", po::value<int>()->default_value(2), "chunks a worker holds at once")
-      ("decode-threads", po::value<int>()->default_value(0), "decode threads per worker (0 = the worker's share of the node's cores less its model threads; all of it with --device cuda)")
+      ("decode-threads", po::value<int>()->default_value(0), "decode threads per worker (0 = the worker's share of the node's cores less its model threads; all of it with --device cuda or a model that reads the descriptors)")
       ("model-threads", po::value<int>()->default_value(0), "LibTorch threads per worker (0 = half the worker's share of the node's cores, at least 1; 1 with --device cuda)")
       ("batch", po::value<int>()->default_value(64), "windows per forward pass")
       ("min-seconds", po::value<double>()->default_value(1.0), "tracks shorter than this fail")
@@ -200,15 +201,18 @@ core::Result<IndexCommand> ParseIndexCommand(const po::variables_map& vm) {
 // Threads: the node's cores shared among the workers on it (the
 // coordinator, rank 0 of several, takes a few per cent of a core and counts
 // for none), and each worker's share split between the model and decoding.
-// On a CPU the two cost about the same per track with the fused model (41
-// Vorbis tracks: about 6.5 CPU-s of decode and resampling, 4-5 of model),
+// A log-mel model costs about what its decoding costs per track (41 Vorbis
+// tracks: about 6.5 CPU-s of decode and resampling, 4-5 of fused model),
 // so half and half; a split keeps LibTorch's intra-op threads from waiting
 // at their barriers on a core a decode thread holds. Decoding on every core
-// of the share instead (one rank on 2 cores: 1 model + 2 decode threads)
-// took 7 % less wall time for 5-7 % more CPU time: the default keeps the
-// CPU time, which is what a catalogue costs; --decode-threads trades it.
-// A GPU worker's model needs one thread to feed it. Each worker's GPU is
-// local_rank % GPUs.
+// of the share (one rank on 2 cores: 1 model + 2 decode threads) took 7 %
+// less wall time for 5-7 % more CPU time, and CPU time is what a catalogue
+// costs. A model that reads the descriptors (the bundle's `descriptors`)
+// makes the front end several times dearer than the model, whose thread
+// then mostly waits: decoding takes the whole share (the ensemble, one
+// rank on 2 cores: 21.7 -> 14.8 s wall for the same CPU time). A GPU
+// worker's model needs one thread to feed it and decodes on the whole
+// share too. Each worker's GPU is local_rank % GPUs.
 void ResolveResources(const comm::MpiEnvironment& env, IndexCommand* c) {
   const int cores = std::max(1u, std::thread::hardware_concurrency());
   const bool coordinator_here = env.size() > 1 && env.local_first_rank() == 0;
@@ -220,9 +224,9 @@ void ResolveResources(const comm::MpiEnvironment& env, IndexCommand* c) {
                                          : std::max(1, per_rank / 2);
   c->pipe.predictor.num_threads = model;
   c->pipe.decode_threads =
-      c->decode_threads > 0 ? c->decode_threads
-      : gpu                 ? per_rank
-                            : std::max(1, per_rank - model);
+      c->decode_threads > 0            ? c->decode_threads
+      : gpu || c->descriptor_front_end ? per_rank
+                                       : std::max(1, per_rank - model);
   c->pipe.predictor.device =
       !gpu ? "cpu"
            : "cuda:" + std::to_string(env.local_rank() % VisibleGpus());
@@ -264,6 +268,7 @@ int IndexMain(const std::vector<std::string>& args) {
   c.job.identity.model_id = manifest->model_id;
   c.job.identity.front_end_digest = manifest->front_end_digest;
   c.job.identity.front_end_json = manifest->front_end.dump();
+  c.descriptor_front_end = !manifest->descriptors.is_null();
   if (auto s = c.job.Validate(); !s.ok()) return UsageError("index", s.message());
   auto mpi = StartMpi();
   if (!mpi.ok()) {
