@@ -110,7 +110,6 @@ struct IndexCommand {
   worker::InferencePipelineOptions pipe;
   std::string device;  // cpu or cuda
   int decode_threads = 0, model_threads = 0;  // 0: cores / local workers
-  bool descriptor_front_end = false;  // the model reads the descriptors
   bool json = false;
 };
 
@@ -200,19 +199,20 @@ core::Result<IndexCommand> ParseIndexCommand(const po::variables_map& vm) {
 
 // Threads: the node's cores shared among the workers on it (the
 // coordinator, rank 0 of several, takes a few per cent of a core and counts
-// for none), and each worker's share split between the model and decoding.
-// A log-mel model costs about what its decoding costs per track (41 Vorbis
-// tracks: about 6.5 CPU-s of decode and resampling, 4-5 of fused model),
-// so half and half; a split keeps LibTorch's intra-op threads from waiting
-// at their barriers on a core a decode thread holds. Decoding on every core
-// of the share (one rank on 2 cores: 1 model + 2 decode threads) took 7 %
-// less wall time for 5-7 % more CPU time, and CPU time is what a catalogue
-// costs. A model that reads the descriptors (the bundle's `descriptors`)
-// makes the front end several times dearer than the model, whose thread
-// then mostly waits: decoding takes the whole share (the ensemble, one
-// rank on 2 cores: 21.7 -> 14.8 s wall for the same CPU time). A GPU
-// worker's model needs one thread to feed it and decodes on the whole
-// share too. Each worker's GPU is local_rank % GPUs.
+// for none), and each worker's share split between the model and decoding:
+// half to the model's intra-op threads, the rest to decode threads, and the
+// model thread decodes a track itself whenever no decoded track waits for
+// it (InferencePipelineOptions::model_thread_decodes). So no core of the
+// share idles while there is work, and no thread competes for a core a
+// LibTorch intra-op thread holds (they wait at barriers when one is
+// preempted). One rank on 2 cores, 41 Vorbis tracks: 1 decode thread and a
+// model thread that helps took 8 % less wall time than without the help,
+// for 4-7 % more CPU time (two busy cores run slower on this VM than one);
+// the ensemble's front end (descriptors), several times dearer than its
+// model, leaves the model thread decoding most of the time, as fast as a
+// second decode thread was (15.0 s wall either way). A GPU worker's model
+// needs one thread to feed it, which never decodes, and decodes on the
+// whole share. Each worker's GPU is local_rank % GPUs.
 void ResolveResources(const comm::MpiEnvironment& env, IndexCommand* c) {
   const int cores = std::max(1u, std::thread::hardware_concurrency());
   const bool coordinator_here = env.size() > 1 && env.local_first_rank() == 0;
@@ -223,10 +223,10 @@ void ResolveResources(const comm::MpiEnvironment& env, IndexCommand* c) {
                     : gpu                ? 1
                                          : std::max(1, per_rank / 2);
   c->pipe.predictor.num_threads = model;
-  c->pipe.decode_threads =
-      c->decode_threads > 0            ? c->decode_threads
-      : gpu || c->descriptor_front_end ? per_rank
-                                       : std::max(1, per_rank - model);
+  c->pipe.model_thread_decodes = !gpu;
+  c->pipe.decode_threads = c->decode_threads > 0 ? c->decode_threads
+                           : gpu                 ? per_rank
+                                                 : std::max(1, per_rank - model);
   c->pipe.predictor.device =
       !gpu ? "cpu"
            : "cuda:" + std::to_string(env.local_rank() % VisibleGpus());
@@ -268,7 +268,6 @@ int IndexMain(const std::vector<std::string>& args) {
   c.job.identity.model_id = manifest->model_id;
   c.job.identity.front_end_digest = manifest->front_end_digest;
   c.job.identity.front_end_json = manifest->front_end.dump();
-  c.descriptor_front_end = !manifest->descriptors.is_null();
   if (auto s = c.job.Validate(); !s.ok()) return UsageError("index", s.message());
   auto mpi = StartMpi();
   if (!mpi.ok()) {

@@ -96,6 +96,34 @@ TEST_F(IndexJobTest, AReadThatNeverReturnsTimesOutAndTheJobGoesOn) {
               reason.c_str());
 }
 
+// One decode thread (IndexCmd's) and the model thread, which decodes when
+// no decoded track waits: two reads that never return hold both, so one of
+// them is the model thread's, and the watchdog must put a fresh model
+// thread in its place or the third track would never be labelled.
+TEST_F(IndexJobTest, AModelThreadStuckInAReadIsReplaced) {
+  const std::set<std::string> good = MakeGood(3);
+  const std::string index = (dir_ / "idx").string();
+  std::string out;
+  const int rc = Shell(
+      "MER_TEST_HANG_AT=index.decode:0-1 " +
+          IndexCmd(index, 1, "--track-timeout 1 --track-timeout-per-mb 0",
+                   kMerFaults),
+      &out, Log());
+  ASSERT_EQ(rc, 0) << ReadLog();
+  const std::string log = ReadLog();
+  EXPECT_EQ(CountOf(log, "mer_faults: hanging at index.decode"), 2) << log;
+  EXPECT_NE(log.find("a fresh model thread takes its place"), std::string::npos)
+      << log;
+  auto idx = OpenIndex(index);
+  ASSERT_TRUE(idx);
+  const auto failures = FailureReasons(*idx);
+  ASSERT_EQ(failures.size(), 2u) << log;
+  for (const auto& [track, reason] : failures) {
+    EXPECT_NE(reason.find("timed out after"), std::string::npos) << reason;
+  }
+  EXPECT_EQ(TrackIds(*idx).size(), good.size() - 2);
+}
+
 TEST_F(IndexJobTest, ASilentWorkerIsNamedThenTheJobAbortsAndResumes) {
   const std::set<std::string> good = MakeGood(6);
   const std::string index = (dir_ / "idx").string();

@@ -7,7 +7,8 @@
 // "index.written" is passed with a count of 3 or more;
 //   MER_TEST_HANG_AT=index.decode:2 mer_faults index ...
 // blocks the thread that passes "index.decode" with a count of exactly 2
-// for ever, as a read stuck in the kernel would; MER_TEST_HANG_RANK=R
+// for ever, as a read stuck in the kernel would (POINT:FIRST-LAST: every
+// count from FIRST to LAST, each in its own thread); MER_TEST_HANG_RANK=R
 // limits either to MPI rank R (OMPI_COMM_WORLD_RANK or PMIX_RANK).
 #include <signal.h>
 
@@ -25,11 +26,12 @@
 namespace {
 
 std::string g_point, g_hang_point;
-unsigned long long g_count = 0, g_hang_count = 0;
+unsigned long long g_count = 0, g_hang_count = 0, g_hang_last = 0;
 bool g_kill = false, g_hang = false;
 
 void OnFault(const char* point, uint64_t count) {
-  if (g_hang && g_hang_point == point && count == g_hang_count) {
+  if (g_hang && g_hang_point == point && count >= g_hang_count &&
+      count <= g_hang_last) {
     std::fprintf(stderr, "mer_faults: hanging at %s (count %llu)\n", point,
                  static_cast<unsigned long long>(count));
     std::fflush(stderr);
@@ -43,8 +45,10 @@ void OnFault(const char* point, uint64_t count) {
   }
 }
 
-// POINT:COUNT from `var`; false (and a message) when malformed.
-bool ParseSpec(const char* var, std::string* point, unsigned long long* count) {
+// POINT:COUNT[-LAST] from `var` (*last = COUNT without one); false when
+// unset, exit 2 when malformed.
+bool ParseSpec(const char* var, std::string* point, unsigned long long* count,
+               unsigned long long* last = nullptr) {
   const char* spec = std::getenv(var);
   if (spec == nullptr) return false;
   const char* colon = std::strrchr(spec, ':');
@@ -53,7 +57,11 @@ bool ParseSpec(const char* var, std::string* point, unsigned long long* count) {
     std::exit(2);
   }
   point->assign(spec, colon);
-  *count = std::strtoull(colon + 1, nullptr, 10);
+  char* end = nullptr;
+  *count = std::strtoull(colon + 1, &end, 10);
+  if (last != nullptr) {
+    *last = *end == '-' ? std::strtoull(end + 1, nullptr, 10) : *count;
+  }
   return true;
 }
 
@@ -71,7 +79,8 @@ MER_THREAD_ENVIRONMENT_PREINIT();  // as `mer` does
 
 int main(int argc, char** argv) {
   g_kill = ParseSpec("MER_TEST_KILL_AT", &g_point, &g_count);
-  g_hang = ParseSpec("MER_TEST_HANG_AT", &g_hang_point, &g_hang_count);
+  g_hang = ParseSpec("MER_TEST_HANG_AT", &g_hang_point, &g_hang_count,
+                     &g_hang_last);
   if (!ThisRankIsTargeted()) g_kill = g_hang = false;
   if (g_kill || g_hang) mer::core::SetFaultHandler(OnFault);
   return mer::cli::RunMer(argc, argv);

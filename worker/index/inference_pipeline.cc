@@ -54,8 +54,8 @@ core::Result<std::unique_ptr<InferencePipeline>> InferencePipeline::Open(
   {
     std::lock_guard<std::mutex> lock(p->mu_);
     for (int i = 0; i < options.decode_threads; ++i) p->StartDecoderLocked();
+    p->StartModelLocked();
   }
-  p->model_thread_ = std::thread(&InferencePipeline::ModelLoop, p.get());
   if (options.timeout_seconds > 0) {
     p->watchdog_thread_ = std::thread(&InferencePipeline::WatchdogLoop, p.get());
   }
@@ -83,6 +83,7 @@ void InferencePipeline::Submit(comm::WorkItem item) {
     ++pending_;
   }
   input_cv_.notify_one();
+  if (model_slot_ != nullptr) decoded_cv_.notify_one();  // it may help
 }
 
 std::optional<PipelineOutput> InferencePipeline::TryPop() {
@@ -144,64 +145,85 @@ void InferencePipeline::StartDecoderLocked() {
   decoders_.emplace_back(&InferencePipeline::DecodeLoop, this, slot);
 }
 
-void InferencePipeline::DecodeLoop(std::shared_ptr<DecodeSlot> slot) {
-  dsp::FeatureExtractor extractor(features_);
+void InferencePipeline::StartModelLocked() {
+  model_slot_ = options_.model_thread_decodes ? std::make_shared<DecodeSlot>()
+                                              : nullptr;
+  model_thread_ = std::thread(&InferencePipeline::ModelLoop, this, model_slot_);
+}
+
+comm::WorkItem InferencePipeline::TakeInputLocked(DecodeSlot& slot) {
+  comm::WorkItem item = std::move(input_.front());
+  input_.pop_front();
+  std::lock_guard<std::mutex> slot_lock(slot.mu);
+  slot.busy = true;
+  slot.item = item;
+  slot.started = std::chrono::steady_clock::now();
+  slot.limit_seconds = options_.timeout_seconds;  // until the size is known
+  return item;
+}
+
+bool InferencePipeline::DecodeTaken(DecodeSlot& slot,
+                                    dsp::FeatureExtractor& extractor,
+                                    comm::WorkItem item, bool wait_for_room) {
+  // Read before the decode: a thread left behind touches no member after.
   const TrackFeatureOptions track = options_.track;
   const double timeout = options_.timeout_seconds;
   const double per_mb = options_.timeout_seconds_per_mb;
+  // The per-track boundary (CONVENTIONS rule 7): any failure is a value.
+  Decoded d;
+  TrackFeatures f;
+  core::Status status;
+  try {
+    status = Decode(item, extractor, track, slot, timeout, per_mb, &d, &f);
+  } catch (const std::bad_alloc&) {
+    status = core::Status::Internal(item.path, "out of memory");
+  } catch (const std::exception& e) {
+    status = core::Status::Internal(item.path, e.what());
+  }
+  {
+    std::lock_guard<std::mutex> slot_lock(slot.mu);
+    // Left behind: the track was failed for us and the pipeline may be
+    // gone; touch nothing of it.
+    if (slot.abandoned) return false;
+    slot.busy = false;
+  }
+  if (status.ok()) {
+    d.windows = inference_->Window(f.log_mel.data.data(), f.log_mel.n_mels,
+                                   f.log_mel.n_frames);
+    if (d.windows.count() == 0) {
+      status = core::Status::InvalidArgument(item.path, "no audio frames");
+    }
+  }
+  if (!status.ok()) {
+    Emit(PipelineOutput{std::move(item), status, {}});
+    return true;
+  }
+  d.item = std::move(item);
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (wait_for_room) {
+      space_cv_.wait(lock, [&] {
+        return stop_ || decoded_.size() < options_.queue_tracks;
+      });
+    }
+    if (stop_) return false;
+    decoded_.push_back(std::move(d));
+  }
+  decoded_cv_.notify_one();
+  return true;
+}
+
+void InferencePipeline::DecodeLoop(std::shared_ptr<DecodeSlot> slot) {
+  dsp::FeatureExtractor extractor(features_);
   for (;;) {
     comm::WorkItem item;
     {
       std::unique_lock<std::mutex> lock(mu_);
       input_cv_.wait(lock, [&] { return stop_ || !input_.empty(); });
       if (stop_) return;
-      item = std::move(input_.front());
-      input_.pop_front();
-      std::lock_guard<std::mutex> slot_lock(slot->mu);
-      slot->busy = true;
-      slot->item = item;
-      slot->started = std::chrono::steady_clock::now();
-      slot->limit_seconds = timeout;  // until the file's size is known
+      item = TakeInputLocked(*slot);
     }
-    // The per-track boundary (CONVENTIONS rule 7): any failure is a value.
-    Decoded d;
-    TrackFeatures f;
-    core::Status status;
-    try {
-      status = Decode(item, extractor, track, *slot, timeout, per_mb, &d, &f);
-    } catch (const std::bad_alloc&) {
-      status = core::Status::Internal(item.path, "out of memory");
-    } catch (const std::exception& e) {
-      status = core::Status::Internal(item.path, e.what());
-    }
-    {
-      std::lock_guard<std::mutex> slot_lock(slot->mu);
-      // Left behind: the track was failed for us and the pipeline may be
-      // gone; touch nothing of it.
-      if (slot->abandoned) return;
-      slot->busy = false;
-    }
-    if (status.ok()) {
-      d.windows = inference_->Window(f.log_mel.data.data(), f.log_mel.n_mels,
-                                     f.log_mel.n_frames);
-      if (d.windows.count() == 0) {
-        status = core::Status::InvalidArgument(item.path, "no audio frames");
-      }
-    }
-    if (!status.ok()) {
-      Emit(PipelineOutput{std::move(item), status, {}});
-      continue;
-    }
-    d.item = std::move(item);
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      space_cv_.wait(lock, [&] {
-        return stop_ || decoded_.size() < options_.queue_tracks;
-      });
-      if (stop_) return;
-      decoded_.push_back(std::move(d));
-    }
-    decoded_cv_.notify_one();
+    if (!DecodeTaken(*slot, extractor, std::move(item), true)) return;
   }
 }
 
@@ -219,15 +241,7 @@ void InferencePipeline::WatchdogLoop() {
       const double ran =
           std::chrono::duration<double>(now - slot.started).count();
       if (ran < slot.limit_seconds + kGraceSeconds) continue;
-      slot.abandoned = true;
-      char why[128];
-      std::snprintf(why, sizeof why,
-                    "timed out after %.0f s (the read never returned; its "
-                    "thread was left behind)",
-                    ran);
-      spdlog::warn("{}: {}", slot.item.path, why);
-      output_.push_back(PipelineOutput{
-          slot.item, core::Status::IOError(slot.item.path, why), {}});
+      AbandonLocked(slot, ran);
       slot_lock.unlock();
       decoders_[i].detach();
       decoders_.erase(decoders_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -236,26 +250,74 @@ void InferencePipeline::WatchdogLoop() {
       --i;
       output_cv_.notify_all();
     }
+    // The model thread, stuck in a read of its own: a fresh one takes its
+    // place (the old one touches nothing when the read returns).
+    if (model_slot_ != nullptr) {
+      DecodeSlot& slot = *model_slot_;
+      std::unique_lock<std::mutex> slot_lock(slot.mu);
+      if (!slot.busy || slot.abandoned || slot.limit_seconds <= 0) continue;
+      const double ran =
+          std::chrono::duration<double>(now - slot.started).count();
+      if (ran < slot.limit_seconds + kGraceSeconds) continue;
+      AbandonLocked(slot, ran);
+      spdlog::warn("the model thread was the one in that read; a fresh "
+                   "model thread takes its place");
+      slot_lock.unlock();
+      model_thread_.detach();
+      StartModelLocked();
+      output_cv_.notify_all();
+    }
   }
 }
 
-void InferencePipeline::ModelLoop() {
+void InferencePipeline::AbandonLocked(DecodeSlot& slot, double ran) {
+  slot.abandoned = true;
+  char why[128];
+  std::snprintf(why, sizeof why,
+                "timed out after %.0f s (the read never returned; its "
+                "thread was left behind)",
+                ran);
+  spdlog::warn("{}: {}", slot.item.path, why);
+  output_.push_back(PipelineOutput{
+      slot.item, core::Status::IOError(slot.item.path, why), {}});
+}
+
+void InferencePipeline::ModelLoop(std::shared_ptr<DecodeSlot> slot) {
   const size_t batch_windows =
       static_cast<size_t>(std::max(1, options_.predictor.batch_size));
+  std::optional<dsp::FeatureExtractor> extractor;  // when it first helps
   for (;;) {
     std::vector<Decoded> batch;
+    comm::WorkItem item;
+    bool help = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      decoded_cv_.wait(lock, [&] { return stop_ || !decoded_.empty(); });
+      decoded_cv_.wait(lock, [&] {
+        return stop_ || !decoded_.empty() ||
+               (slot != nullptr && !input_.empty());
+      });
       if (stop_) return;
-      // Windows of several tracks share a forward pass: take what is ready
-      // up to a full batch (never wait for more: latency over fill).
-      size_t windows = 0;
-      while (!decoded_.empty() && windows < batch_windows) {
-        windows += static_cast<size_t>(decoded_.front().windows.count());
-        batch.push_back(std::move(decoded_.front()));
-        decoded_.pop_front();
+      if (decoded_.empty()) {
+        // Nothing for the model: decode a track rather than idle.
+        item = TakeInputLocked(*slot);
+        help = true;
+      } else {
+        // Windows of several tracks share a forward pass: take what is
+        // ready up to a full batch (never wait for more: latency over
+        // fill).
+        size_t windows = 0;
+        while (!decoded_.empty() && windows < batch_windows) {
+          windows += static_cast<size_t>(decoded_.front().windows.count());
+          batch.push_back(std::move(decoded_.front()));
+          decoded_.pop_front();
+        }
       }
+    }
+    if (help) {
+      if (!extractor) extractor.emplace(features_);
+      // Never waits for room: this thread is the one that makes it.
+      if (!DecodeTaken(*slot, *extractor, std::move(item), false)) return;
+      continue;
     }
     space_cv_.notify_all();
     RunBatch(batch);

@@ -7,6 +7,11 @@
 //   forward and per-track aggregation (V, A, quadrant probabilities,
 //   embedding, timeline) -> [output queue] -> TryPop()
 //
+// With `model_thread_decodes`, the model thread decodes a track itself
+// whenever no decoded track waits for it, so the core it holds never idles
+// while there is work (one rank on 2 cores: 1 decode thread + the model
+// thread keep both cores busy without a third thread competing for them).
+//
 // Windows and the model step are the one track-inference path
 // (common/nn/track_inference.h, plan from WindowPlanFor), so an indexed
 // track gets exactly the numbers `mer predict` prints for it.
@@ -57,7 +62,11 @@ struct InferencePipelineOptions {
   nn::PredictorOptions predictor;
   // Decode + log-mel threads. Default: 2
   int decode_threads = 2;
-  // Decoded tracks waiting for the model, at most. Default: 8
+  // The model thread decodes a track when no decoded track waits for it
+  // (a CPU model: its core would idle). Default: true
+  bool model_thread_decodes = true;
+  // Decoded tracks waiting for the model, at most (the model thread's own
+  // decode may add one more). Default: 8
   size_t queue_tracks = 8;
   // Too-short limit and decode length (TrackFeatureOptions).
   TrackFeatureOptions track;
@@ -124,8 +133,23 @@ class InferencePipeline {
   explicit InferencePipeline(const InferencePipelineOptions& options);
   // Starts one decode thread with a fresh slot. Caller holds mu_.
   void StartDecoderLocked();
+  // Starts the model thread; with model_thread_decodes, with a fresh slot
+  // the watchdog watches like a decode thread's. Caller holds mu_.
+  void StartModelLocked();
   void DecodeLoop(std::shared_ptr<DecodeSlot> slot);
-  void ModelLoop();
+  // `slot`: null when the model thread never decodes.
+  void ModelLoop(std::shared_ptr<DecodeSlot> slot);
+  // Moves the next input into `slot` (busy, deadline running). Caller
+  // holds mu_; input_ is not empty.
+  comm::WorkItem TakeInputLocked(DecodeSlot& slot);
+  // Decodes `item` (taken into `slot`) and queues it for the model, waiting
+  // for room when `wait_for_room`, or emits its failure. False: the thread
+  // must return at once (left behind by the watchdog, or stopping).
+  bool DecodeTaken(DecodeSlot& slot, dsp::FeatureExtractor& extractor,
+                   comm::WorkItem item, bool wait_for_room);
+  // Abandons a thread whose read never came back: fails its track.
+  // Caller holds mu_ and slot.mu.
+  void AbandonLocked(DecodeSlot& slot, double ran);
   // Once a second: fails and leaves behind tracks past their deadline.
   void WatchdogLoop();
   // The deadline of a file of `bytes` bytes, s (0: none).
@@ -168,7 +192,10 @@ class InferencePipeline {
   // watchdog replaces abandoned ones).
   std::vector<std::thread> decoders_;
   std::vector<std::shared_ptr<DecodeSlot>> slots_;
+  // The model thread and its decode slot (null unless
+  // model_thread_decodes); guarded by mu_ like the decoders.
   std::thread model_thread_;
+  std::shared_ptr<DecodeSlot> model_slot_;
   std::thread watchdog_thread_;
 };
 
