@@ -122,9 +122,10 @@ void AddIndexOptions(po::options_description* desc,
       ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda (each worker takes GPU local_rank % GPUs)")
       ("chunk", po::value<int>()->default_value(32), "largest work chunk, tracks (smaller near the end)")
       ("prefetch", po::value<int>()->default_value(2), "chunks a worker holds at once")
-      ("decode-threads", po::value<int>()->default_value(0), "decode threads per worker (0 = the worker's share of the node's cores less its model threads; all of it with --device cuda or a model that reads the descriptors)")
+      ("decode-threads", po::value<int>()->default_value(0), "decode threads per worker (0 = the worker's share of the node's cores less its model threads, whose thread also decodes when idle; all of the share with --device cuda)")
       ("model-threads", po::value<int>()->default_value(0), "LibTorch threads per worker (0 = half the worker's share of the node's cores, at least 1; 1 with --device cuda)")
       ("batch", po::value<int>()->default_value(64), "windows per forward pass")
+      ("precision", po::value<std::string>()->default_value("float32"), "float32, or bfloat16: the conv layers in bfloat16, about 1.5x the model's rate on a CPU with AVX512-BF16 or AMX (labels checked against float32 by scripts/bench/precision-4q.sh)")
       ("min-seconds", po::value<double>()->default_value(1.0), "tracks shorter than this fail")
       ("max-seconds", po::value<double>()->default_value(0), "analyse at most this much of each track (0 = all)")
       ("reindex", "replace an index made by another model (drops its records)")
@@ -191,6 +192,11 @@ core::Result<IndexCommand> ParseIndexCommand(const po::variables_map& vm) {
   if (auto s = c.job.stall.Validate(); !s.ok()) return bad(s.message());
   c.job.write_batch = static_cast<size_t>(vm["write-batch"].as<int>());
   c.pipe.predictor.batch_size = vm["batch"].as<int>();
+  c.pipe.predictor.precision = vm["precision"].as<std::string>();
+  if (c.pipe.predictor.precision != "float32" &&
+      c.pipe.predictor.precision != "bfloat16") {
+    return bad("--precision must be float32 or bfloat16");
+  }
   c.pipe.track.min_seconds = vm["min-seconds"].as<double>();
   c.pipe.track.max_seconds = vm["max-seconds"].as<double>();
   c.json = vm.count("json") > 0;

@@ -17,6 +17,7 @@ int PredictMain(const std::vector<std::string>& args) {
       ("threads", po::value<int>()->default_value(0), "LibTorch threads (0 = its default)")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")
       ("max-seconds", po::value<double>()->default_value(0), "decode at most this much of each file (0 = all)")
+      ("precision", po::value<std::string>()->default_value("float32"), "float32, or bfloat16: the conv layers in bfloat16, about 1.5x the model's rate on a CPU with AVX512-BF16 or AMX (labels checked against float32 by scripts/bench/precision-4q.sh)")
       ("no-timeline", "leave the per-window timeline out");
   hidden.add_options()("files", po::value<std::vector<std::string>>(), "audio files");
   po::positional_options_description pos;
@@ -41,6 +42,7 @@ int PredictMain(const std::vector<std::string>& args) {
   worker::TrackPredictorOptions o;
   o.predictor.num_threads = vm["threads"].as<int>();
   o.predictor.device = vm["device"].as<std::string>();
+  o.predictor.precision = vm["precision"].as<std::string>();
   o.track.max_seconds = vm["max-seconds"].as<double>();
   if (o.track.max_seconds < 0) return UsageError("predict", "--max-seconds must be >= 0");
   if (auto s = o.predictor.Validate(); !s.ok()) return UsageError("predict", s.message());

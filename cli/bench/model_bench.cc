@@ -5,6 +5,7 @@
 //
 //   mer_model_bench --model M.merm --mel LOG_MEL.npy [--threads N]
 //                   [--batch B] [--seconds S] [--no-fuse]
+//                   [--precision float32|bfloat16]
 //
 // LOG_MEL.npy: [n_mels, n_frames] from `mer features`; the windows are the
 // model's (n_frames of the config, every segment hop of the front end),
@@ -72,9 +73,12 @@ int main(int argc, char** argv) {
       seconds = std::stod(argv[++i]);
     } else if (a == "--no-fuse") {
       options.fuse = false;
+    } else if (a == "--precision" && has_value) {
+      options.precision = argv[++i];
     } else if (a == "--help" || a == "-h") {
       std::cout << "Usage: mer_model_bench --model M.merm --mel LOG_MEL.npy "
-                   "[--threads N] [--batch B] [--seconds S] [--no-fuse]\n";
+                   "[--threads N] [--batch B] [--seconds S] [--no-fuse]\n"
+                   "                       [--precision float32|bfloat16]\n";
       return 0;
     } else {
       return Fail("unknown or incomplete option '" + a + "'");
@@ -127,6 +131,7 @@ int main(int argc, char** argv) {
   std::cout << nlohmann::json{{"what", "mer_model"},
                               {"model_id", predictor->manifest().model_id},
                               {"fuse", options.fuse},
+                              {"precision", options.precision},
                               {"threads", options.num_threads},
                               {"batch", batch},
                               {"windows", n},

@@ -25,7 +25,10 @@ class ConvBlockImpl : public torch::nn::Module {
   // before ELU is exact (ELU is monotonic, so max(elu(a), elu(b)) =
   // elu(max(a, b))) and applies ELU to a pool's worth fewer values.
   // Irreversible; forward() then refuses training mode.
-  void FuseForInference();
+  // `bfloat16`: the folded weights, and activations from this block's input
+  // on, are bfloat16 (oneDNN's AVX512-BF16/AMX kernels); `float_output`:
+  // the block hands float32 on (the stack's last block).
+  void FuseForInference(bool bfloat16 = false, bool float_output = true);
 
  private:
   torch::nn::Conv2d conv_{nullptr};
@@ -33,6 +36,8 @@ class ConvBlockImpl : public torch::nn::Module {
   int pool_f_, pool_t_;
   float dropout_;
   bool fused_ = false;
+  bool bfloat16_ = false;
+  bool float_output_ = true;
 };
 TORCH_MODULE(ConvBlock);
 

@@ -42,9 +42,11 @@ torch::Tensor StridedMaxPool(const torch::Tensor& x, int pool_f, int pool_t) {
 torch::Tensor ConvBlockImpl::forward(torch::Tensor x) {
   if (fused_) {
     TORCH_CHECK(!is_training(), "a conv block fused for inference cannot train");
+    if (bfloat16_) x = x.to(torch::kBFloat16);  // no-op after the first
     x = conv_->forward(x.contiguous(torch::MemoryFormat::ChannelsLast));
     if (pool_f_ > 1 || pool_t_ > 1) x = StridedMaxPool(x, pool_f_, pool_t_);
-    return torch::elu_(x);
+    x = torch::elu_(x);
+    return bfloat16_ && float_output_ ? x.to(torch::kFloat) : x;
   }
   x = torch::elu(ForwardBatchNorm(*bn_, conv_->forward(x)));
   if (pool_f_ > 1 || pool_t_ > 1) {
@@ -56,7 +58,7 @@ torch::Tensor ConvBlockImpl::forward(torch::Tensor x) {
   return x;
 }
 
-void ConvBlockImpl::FuseForInference() {
+void ConvBlockImpl::FuseForInference(bool bfloat16, bool float_output) {
   if (fused_) return;
   torch::NoGradGuard no_grad;
   // y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta
@@ -73,6 +75,16 @@ void ConvBlockImpl::FuseForInference() {
       torch::empty_like(conv_->weight, conv_->weight.options(),
                         torch::MemoryFormat::ChannelsLast)
           .copy_(conv_->weight));
+  if (bfloat16) {
+    conv_->weight.set_data(
+        torch::empty_like(conv_->weight,
+                          conv_->weight.options().dtype(torch::kBFloat16),
+                          torch::MemoryFormat::ChannelsLast)
+            .copy_(conv_->weight));
+    conv_->bias.set_data(conv_->bias.to(torch::kBFloat16));
+  }
+  bfloat16_ = bfloat16;
+  float_output_ = float_output;
   fused_ = true;
 }
 

@@ -164,11 +164,27 @@ core::Result<EmotionModel> MakeModel(const ModelConfig& config) {
   }
 }
 
-void FuseForInference(EmotionModel& model) {
+void FuseForInference(EmotionModel& model, Precision precision) {
   model->eval();
+  const bool bf16 = precision == Precision::kBFloat16;
+  // A run of conv blocks in a stack passes bfloat16 from block to block;
+  // its last block hands float32 on.
+  for (const auto& m : model->modules(/*include_self=*/false)) {
+    auto* seq = dynamic_cast<torch::nn::SequentialImpl*>(m.get());
+    if (seq == nullptr) continue;
+    const auto children = seq->children();
+    for (size_t i = 0; i < children.size(); ++i) {
+      auto* block = dynamic_cast<ConvBlockImpl*>(children[i].get());
+      if (block == nullptr) continue;
+      const bool last =
+          i + 1 == children.size() ||
+          dynamic_cast<ConvBlockImpl*>(children[i + 1].get()) == nullptr;
+      block->FuseForInference(bf16, last);
+    }
+  }
   for (const auto& m : model->modules(/*include_self=*/false)) {
     if (auto* block = dynamic_cast<ConvBlockImpl*>(m.get())) {
-      block->FuseForInference();
+      block->FuseForInference(bf16, true);  // no-op when done above
     }
   }
 }

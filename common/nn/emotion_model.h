@@ -96,7 +96,14 @@ core::Result<EmotionModel> MakeModel(const ModelConfig& config);
 // model), at about twice the speed of the conv stack. Irreversible: only for
 // a model that will not train again (the Predictor's own copy). The state
 // dict then holds the folded weights, so do not save the model afterwards.
-void FuseForInference(EmotionModel& model);
+// Precision::kBFloat16 also stores the conv weights and runs the conv
+// stacks in bfloat16 (the recurrent layers and heads stay float32): about
+// 1.5x the float32 model's rate on a CPU with AVX512-BF16 or AMX, much
+// slower on one without; outputs change by about 1e-3 (scripts/bench/
+// precision-4q.sh measures what that does to the labels).
+enum class Precision { kFloat32, kBFloat16 };
+void FuseForInference(EmotionModel& model,
+                      Precision precision = Precision::kFloat32);
 
 // The model's parameters in registration order: the same order on every rank
 // for the same config, which a bucketed gradient all-reduce relies on.

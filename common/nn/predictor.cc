@@ -30,6 +30,14 @@ core::Status PredictorOptions::Validate() const {
         "predictor options: device '" + device + "'",
         "expected cpu, cuda or cuda:N");
   }
+  if (precision != "float32" && precision != "bfloat16") {
+    return core::Status::InvalidArgument(
+        "--precision '" + precision + "'", "expected float32 or bfloat16");
+  }
+  if (precision == "bfloat16" && !fuse) {
+    return core::Status::InvalidArgument(
+        "--precision bfloat16", "runs the fused model only");
+  }
   return core::Status::Ok();
 }
 
@@ -61,7 +69,11 @@ core::Result<Predictor> Predictor::Create(LoadedModel model,
     impl->loaded = std::move(model);
     impl->loaded.model->to(impl->device);
     impl->loaded.model->eval();
-    if (options.fuse) FuseForInference(impl->loaded.model);
+    if (options.fuse) {
+      FuseForInference(impl->loaded.model, options.precision == "bfloat16"
+                                               ? Precision::kBFloat16
+                                               : Precision::kFloat32);
+    }
   } catch (const c10::Error& e) {
     return core::Status::InvalidArgument("device " + options.device,
                                          e.what_without_backtrace());

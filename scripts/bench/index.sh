@@ -57,8 +57,9 @@ audio=$(for f in "${files[@]}"; do ffprobe -v error -show_entries format=duratio
 emit "{\"what\":\"ffmpeg_decode\",\"tracks\":${#files[@]},\"audio_seconds\":$audio,\"wall_seconds\":$wall,\"cpu_seconds\":$cpu,\"tracks_per_second\":$(echo "scale=3; ${#files[@]} / $wall" | bc),\"audio_seconds_per_cpu_second\":$(echo "scale=2; $audio / $cpu" | bc)}"
 
 # 1b/1c. mer index, one rank in-process (the laptop path), then 2 and 3
-# ranks under mpirun (1 and 2 workers beside the coordinator), fresh index
-# each, and the strong Python peer with the exact model (`mer export`) on
+# ranks under mpirun (1 and 2 workers beside the coordinator), then one
+# rank with --precision bfloat16 (scripts/bench/precision-4q.sh checks its
+# labels against float32), fresh index each, and the strong Python peer with the exact model (`mer export`) on
 # the same files: interleaved, MER_BENCH_REPEAT rounds (default 3), one row
 # per run. The ratios take each configuration's best (least) wall and CPU
 # time over the rounds: on a shared virtual machine one run can take a
@@ -87,17 +88,20 @@ j.update(what="python_peer", round=int(sys.argv[2]), wall_seconds=wall, cpu_seco
       "$out/py.json" "$2" "$wall" "$cpu" "$sys")"
 }
 for round in $(seq 1 "$repeat"); do
-  for np in 1 2 3; do
+  # "1b": one rank with --precision bfloat16 (the conv layers in bfloat16).
+  for np in 1 2 3 1b; do
     rm -rf "$out/idx-$np"
-    launch=("${mpi[@]}" -np "$np")
-    ((np == 1)) && launch=()
+    launch=("${mpi[@]}" -np "${np%b}")
+    [[ ${np%b} == 1 ]] && launch=()
+    precision=float32
+    [[ $np == *b ]] && precision=bfloat16
     timed "${launch[@]}" "$mer" index --catalogue "$music" --model "$model" \
-        --index "$out/idx-$np" --no-progress --json > "$out/run.json"
-    emit "$(/usr/bin/python3 - "$out/run.json" "$wall" "$cpu" "$np" "$sys" "$round" <<'PY'
+        --index "$out/idx-$np" --no-progress --json --precision "$precision" > "$out/run.json"
+    emit "$(/usr/bin/python3 - "$out/run.json" "$wall" "$cpu" "${np%b}" "$sys" "$round" "$precision" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1])); wall, cpu, np_, sys_s = float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 a = j["audio_hours"] * 3600
-print(json.dumps({"what": "mer_index", "ranks": np_, "round": int(sys.argv[6]), "workers": j.get("workers"),
+print(json.dumps({"what": "mer_index", "ranks": np_, "precision": sys.argv[7], "round": int(sys.argv[6]), "workers": j.get("workers"),
                   "tracks": j["indexed"], "failed": j["failed"], "audio_seconds": a, "wall_seconds": wall,
                   "cpu_seconds": cpu, "system_seconds": sys_s, "system_share": round(sys_s / cpu, 3),
                   "tracks_per_second": j["indexed"] / wall,
@@ -112,9 +116,9 @@ peer plain 1
 # 1d. The model's forward pass alone: 1 thread and all cores.
 "$mer" features "${files[0]}" --out "$out/mel.npy" > /dev/null
 for t in 1 "$threads"; do
-  for fuse in "" --no-fuse; do
+  for variant in "" --no-fuse "--precision bfloat16"; do
     emit "$("$build/cli/mer_model_bench" --model "$model" --mel "$out/mel.npy" --threads "$t" \
-        --batch 32 --seconds 8 $fuse)"
+        --batch 32 --seconds 8 $variant)"
   done
   emit "$("${peer_env[@]}" OMP_NUM_THREADS=$t /usr/bin/python3 scripts/bench/model.py \
       --export "$out/export" --mel "$out/mel.npy" --threads "$t" --batch 32 --seconds 8)"
@@ -122,7 +126,7 @@ done
 
 # 1e. Ratios (mer over peer), and whether the peer labelled the tracks as
 # the index did.
-emit "$(/usr/bin/python3 - "$results" "$out/idx-1" "$mer" "$out/peer-strong.jsonl" <<'PY'
+emit "$(/usr/bin/python3 - "$results" "$out/idx-1" "$mer" "$out/peer-strong.jsonl" "$out/idx-1b" <<'PY'
 import json, os, subprocess, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 def best(runs):  # least wall and least CPU time over the rounds
@@ -131,7 +135,9 @@ def best(runs):  # least wall and least CPU time over the rounds
     b["audio_seconds_per_cpu_second"] = b["audio_seconds"] / b["cpu_seconds"]
     b["audio_seconds_per_wall_second"] = b["audio_seconds"] / b["wall_seconds"]
     return b
-mer = {n: best([r for r in rows if r["what"] == "mer_index" and r["ranks"] == n]) for n in (1, 2, 3)}
+mer = {n: best([r for r in rows if r["what"] == "mer_index" and r["ranks"] == n
+                 and r["precision"] == "float32"]) for n in (1, 2, 3)}
+bf16 = best([r for r in rows if r["what"] == "mer_index" and r["precision"] == "bfloat16"])
 peer = {m: best([r for r in rows if r["what"] == "python_peer" and r["mode"] == m]) for m in ("strong", "plain")}
 fwd = [r for r in rows if r["what"] in ("mer_model", "pytorch_model")]
 def per(r, k): return r["audio_seconds_per_%s_second" % k]
@@ -144,6 +150,8 @@ out = {"what": "ratios",
        "mer_over_strong_peer_inside_per_wall_second":
            per(mer[1], "wall") / (peer["strong"]["audio_seconds"] / min(
                r["inside_wall_seconds"] for r in rows if r.get("mode") == "strong")),
+       "mer_bfloat16_over_strong_peer_per_cpu_second": per(bf16, "cpu") / per(peer["strong"], "cpu"),
+       "mer_bfloat16_over_strong_peer_per_wall_second": per(bf16, "wall") / per(peer["strong"], "wall"),
        "mer_over_plain_peer_per_cpu_second": per(mer[1], "cpu") / per(peer["plain"], "cpu"),
        "np1_wall_over_np2_wall": mer[1]["wall_seconds"] / mer[2]["wall_seconds"],
        "np3_wall_over_np2_wall": mer[3]["wall_seconds"] / mer[2]["wall_seconds"],
@@ -151,18 +159,30 @@ out = {"what": "ratios",
        "best_of_rounds": max(r["round"] for r in rows if r["what"] == "mer_index"),
        "mer_np1_audio_seconds_per_cpu_second": per(mer[1], "cpu"),
        "mer_np1_audio_seconds_per_wall_second": per(mer[1], "wall"),
+       "mer_np1_bfloat16_audio_seconds_per_cpu_second": per(bf16, "cpu"),
+       "mer_np1_bfloat16_audio_seconds_per_wall_second": per(bf16, "wall"),
        "strong_peer_audio_seconds_per_cpu_second": per(peer["strong"], "cpu"),
        "strong_peer_audio_seconds_per_wall_second": per(peer["strong"], "wall")}
 for t in sorted({r["threads"] for r in fwd}):
     m = [r for r in fwd if r["what"] == "mer_model" and r["threads"] == t]
     py = [r for r in fwd if r["what"] == "pytorch_model" and r["threads"] == t][0]
     for r in m:
-        key = "model_forward_%s_over_pytorch_%d_threads" % ("fused" if r["fuse"] else "unfused", t)
+        kind = ("unfused" if not r["fuse"] else
+                "fused_bfloat16" if r.get("precision") == "bfloat16" else "fused")
+        key = "model_forward_%s_over_pytorch_%d_threads" % (kind, t)
         out[key + "_per_cpu_second"] = per(r, "cpu") / per(py, "cpu")
         out[key + "_per_wall_second"] = per(r, "wall") / per(py, "wall")
-q = subprocess.run([sys.argv[3], "query", "--index", sys.argv[2], "--box", "-1,1,-1,1", "--json",
-                    "--limit", "100000"], capture_output=True, text=True).stdout
-index = {json.loads(l)["track_id"]: json.loads(l)["mood"] for l in q.splitlines()}
+def records(idx):
+    q = subprocess.run([sys.argv[3], "query", "--index", idx, "--box", "-1,1,-1,1", "--json",
+                        "--limit", "100000"], capture_output=True, text=True).stdout
+    return {json.loads(l)["track_id"]: json.loads(l) for l in q.splitlines()}
+f32, b16 = records(sys.argv[2]), records(sys.argv[5])
+index = {k: r["mood"] for k, r in f32.items()}
+out["bfloat16_same_mood_as_float32"] = "%d of %d" % (
+    sum(1 for k, r in f32.items() if k in b16 and b16[k]["mood"] == r["mood"]), len(f32))
+out["bfloat16_max_va_difference"] = max(
+    max(abs(b16[k]["valence"] - r["valence"]), abs(b16[k]["arousal"] - r["arousal"]))
+    for k, r in f32.items() if k in b16)
 recs = [json.loads(l) for l in open(sys.argv[4])]
 same = sum(1 for r in recs if index.get(os.path.basename(r["path"])) == r["quadrant"])
 out["strong_peer_same_mood_as_index"] = "%d of %d" % (same, len(recs))

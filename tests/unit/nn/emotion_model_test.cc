@@ -293,6 +293,46 @@ TEST(EmotionModelTest, FuseForInferenceKeepsEveryArchsOutputs) {
   }
 }
 
+// Precision::kBFloat16: every conv weight is stored in bfloat16, the conv
+// stack runs in it and hands float32 to the layers after it; outputs move
+// by bfloat16 rounding only (8 bits of mantissa, float32 accumulation).
+TEST(EmotionModelTest, FuseForInferenceInBfloat16StaysNearFloat32) {
+  for (const std::string& arch : ArchNames()) {
+    torch::manual_seed(12);
+    ModelConfig c = ModelConfig::ForArch(arch);
+    c.stats_dim = 8;
+    auto made = MakeModel(c);
+    ASSERT_TRUE(made.ok()) << arch << ": " << made.status().ToString();
+    EmotionModel model = *made;
+    model->eval();
+    const torch::Tensor x = torch::randn({4, 96, 261}) * 20 - 40;
+    torch::NoGradGuard no_grad;
+    const ModelOutput before = model->forward(x);
+    FuseForInference(model, Precision::kBFloat16);
+    int bf16_weights = 0;
+    for (const auto& p : model->named_parameters()) {
+      if (p.value().scalar_type() == torch::kBFloat16) {
+        ++bf16_weights;
+        EXPECT_NE(p.key().find("conv."), std::string::npos) << arch << ": " << p.key();
+      }
+    }
+    const ModelOutput after = model->forward(x);
+    EXPECT_EQ(after.va.scalar_type(), torch::kFloat) << arch;
+    const float va = (before.va - after.va).abs().max().item<float>();
+    const float logits =
+        (before.quadrant_logits - after.quadrant_logits).abs().max().item<float>();
+    if (arch == "rnn" || arch == "mlp") {  // no conv blocks: untouched
+      EXPECT_EQ(bf16_weights, 0) << arch;
+      EXPECT_EQ(va, 0.0f) << arch;
+      continue;
+    }
+    EXPECT_GE(bf16_weights, 2) << arch << ": conv weights and biases";
+    EXPECT_GT(va, 0.0f) << arch << ": bfloat16 changed nothing";
+    EXPECT_LT(va, 0.03f) << arch << " va moved " << va;
+    EXPECT_LT(logits, 0.1f) << arch << " logits moved " << logits;
+  }
+}
+
 // The small crnn of the branch tests: 32 bands, 64 frames, 8 GRU units.
 ModelConfig SmallCrnn() {
   ModelConfig c;
