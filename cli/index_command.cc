@@ -216,7 +216,10 @@ core::Result<IndexCommand> ParseIndexCommand(const po::variables_map& vm) {
 // for 4-7 % more CPU time (two busy cores run slower on this VM than one);
 // the ensemble's front end (descriptors), several times dearer than its
 // model, leaves the model thread decoding most of the time, as fast as a
-// second decode thread was (15.0 s wall either way). A GPU worker's model
+// second decode thread was (15.0 s wall either way). A worker with one
+// core (two workers beside the coordinator on 2 cores) has no decode
+// thread: its model thread decodes every track and runs the model when a
+// batch is full, so its share holds one busy thread. A GPU worker's model
 // needs one thread to feed it, which never decodes, and decodes on the
 // whole share. Each worker's GPU is local_rank % GPUs.
 void ResolveResources(const comm::MpiEnvironment& env, IndexCommand* c) {
@@ -232,7 +235,7 @@ void ResolveResources(const comm::MpiEnvironment& env, IndexCommand* c) {
   c->pipe.model_thread_decodes = !gpu;
   c->pipe.decode_threads = c->decode_threads > 0 ? c->decode_threads
                            : gpu                 ? per_rank
-                                                 : std::max(1, per_rank - model);
+                                                 : std::max(0, per_rank - model);
   c->pipe.predictor.device =
       !gpu ? "cpu"
            : "cuda:" + std::to_string(env.local_rank() % VisibleGpus());

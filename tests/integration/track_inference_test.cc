@@ -82,12 +82,16 @@ ByPath ReadEvalCsv(const std::string& file) {
   return out;
 }
 
-// Path 4: the index worker's pipeline, all tracks submitted at once.
+// Path 4: the index worker's pipeline, all tracks submitted at once, with
+// `decode_threads` decode threads and a model thread that decodes when idle
+// (or never, as on a GPU).
 ByPath RunPipeline(const std::string& model,
-                   const std::vector<std::string>& paths) {
+                   const std::vector<std::string>& paths, int decode_threads,
+                   bool model_thread_decodes) {
   InferencePipelineOptions o;
   o.model_path = model;
-  o.decode_threads = 2;
+  o.decode_threads = decode_threads;
+  o.model_thread_decodes = model_thread_decodes;
   o.predictor.num_threads = 1;
   auto pipeline = InferencePipeline::Open(o);
   EXPECT_TRUE(pipeline.ok()) << pipeline.status().ToString();
@@ -192,15 +196,27 @@ TEST(TrackInferenceTest, IndexPredictEvalAndValidationAgreeOnEveryTrack) {
   e.predictions_csv = dir.File("predictions.csv");
   ASSERT_OK(RunEval(e, world).status());
   const ByPath evaluated = ReadEvalCsv(e.predictions_csv);
-  // 4. The index worker.
-  const ByPath indexed = RunPipeline(bundle.path, paths);
+  // 4. The index worker: 2 decode threads and a model thread that helps;
+  // none, the model thread decoding every track (a worker with one core);
+  // 2 and a model thread that never decodes (a GPU worker's).
+  const ByPath indexed = RunPipeline(bundle.path, paths, 2, true);
+  const ByPath model_only = RunPipeline(bundle.path, paths, 0, true);
+  const ByPath no_help = RunPipeline(bundle.path, paths, 2, false);
+  InferencePipelineOptions nobody;
+  nobody.model_path = bundle.path;
+  nobody.decode_threads = 0;
+  nobody.model_thread_decodes = false;
+  EXPECT_FALSE(nobody.Validate().ok()) << "no thread would decode";
 
   for (const std::string& p : paths) {
-    ASSERT_TRUE(validation.count(p) && evaluated.count(p) && indexed.count(p))
+    ASSERT_TRUE(validation.count(p) && evaluated.count(p) && indexed.count(p) &&
+                model_only.count(p) && no_help.count(p))
         << p;
     ExpectSame(predicted[p], validation[p], "validation " + p);
     ExpectSame(predicted[p], evaluated.at(p), "eval " + p);
     ExpectSame(predicted[p], indexed.at(p), "index " + p);
+    ExpectSame(predicted[p], model_only.at(p), "index, model thread only " + p);
+    ExpectSame(predicted[p], no_help.at(p), "index, no help " + p);
   }
   // The three lengths give 1, about 14 and about 585 windows.
   EXPECT_EQ(predictor.PredictFile(paths[2])->num_segments, 1);

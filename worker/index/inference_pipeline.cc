@@ -16,8 +16,9 @@ core::Status InferencePipelineOptions::Validate() const {
   if (model_path.empty()) {
     return core::Status::InvalidArgument("--model is required");
   }
-  if (decode_threads < 1) {
-    return core::Status::InvalidArgument("decode threads must be >= 1");
+  if (decode_threads < 0 || (decode_threads == 0 && !model_thread_decodes)) {
+    return core::Status::InvalidArgument(
+        "decode threads must be >= 1 (>= 0 when the model thread decodes)");
   }
   if (queue_tracks < 1) {
     return core::Status::InvalidArgument("queue_tracks must be >= 1");
@@ -207,6 +208,7 @@ bool InferencePipeline::DecodeTaken(DecodeSlot& slot,
       });
     }
     if (stop_) return false;
+    decoded_windows_ += static_cast<size_t>(d.windows.count());
     decoded_.push_back(std::move(d));
   }
   decoded_cv_.notify_one();
@@ -292,13 +294,22 @@ void InferencePipeline::ModelLoop(std::shared_ptr<DecodeSlot> slot) {
     bool help = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
+      // The model runs when decoded tracks wait for it; a model thread that
+      // decodes first decodes until they fill a batch (or nothing is left
+      // to decode, or the queue is full), so that on a worker without
+      // decode threads batches still span tracks.
+      const auto model_ready = [&] {
+        return !decoded_.empty() &&
+               (slot == nullptr || input_.empty() ||
+                decoded_windows_ >= batch_windows ||
+                decoded_.size() >= options_.queue_tracks);
+      };
       decoded_cv_.wait(lock, [&] {
-        return stop_ || !decoded_.empty() ||
-               (slot != nullptr && !input_.empty());
+        return stop_ || model_ready() || (slot != nullptr && !input_.empty());
       });
       if (stop_) return;
-      if (decoded_.empty()) {
-        // Nothing for the model: decode a track rather than idle.
+      if (!model_ready()) {
+        // Nothing for the model yet: decode a track rather than idle.
         item = TakeInputLocked(*slot);
         help = true;
       } else {
@@ -308,6 +319,7 @@ void InferencePipeline::ModelLoop(std::shared_ptr<DecodeSlot> slot) {
         size_t windows = 0;
         while (!decoded_.empty() && windows < batch_windows) {
           windows += static_cast<size_t>(decoded_.front().windows.count());
+          decoded_windows_ -= static_cast<size_t>(decoded_.front().windows.count());
           batch.push_back(std::move(decoded_.front()));
           decoded_.pop_front();
         }

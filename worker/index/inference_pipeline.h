@@ -60,7 +60,9 @@ struct InferencePipelineOptions {
   std::string model_path;
   // Batch size (windows per forward), LibTorch threads, device.
   nn::PredictorOptions predictor;
-  // Decode + log-mel threads. Default: 2
+  // Decode + log-mel threads; 0 with model_thread_decodes (the model
+  // thread then decodes every track itself: a worker with one core).
+  // Default: 2
   int decode_threads = 2;
   // The model thread decodes a track when no decoded track waits for it
   // (a CPU model: its core would idle). Default: true
@@ -184,6 +186,7 @@ class InferencePipeline {
   std::condition_variable watchdog_cv_;  // stop_
   std::deque<comm::WorkItem> input_;     // guarded by mu_
   std::deque<Decoded> decoded_;          // guarded by mu_
+  size_t decoded_windows_ = 0;           // their windows; guarded by mu_
   std::deque<PipelineOutput> output_;    // guarded by mu_
   size_t pending_ = 0;                   // guarded by mu_
   bool stop_ = false;                    // guarded by mu_
