@@ -230,21 +230,13 @@ void InferencePipeline::DecodeLoop(std::shared_ptr<DecodeSlot> slot) {
 }
 
 void InferencePipeline::WatchdogLoop() {
-  constexpr double kGraceSeconds = 5;  // for the interrupt callback first
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     watchdog_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; });
     if (stop_) return;
     const auto now = std::chrono::steady_clock::now();
     for (size_t i = 0; i < slots_.size(); ++i) {
-      DecodeSlot& slot = *slots_[i];
-      std::unique_lock<std::mutex> slot_lock(slot.mu);
-      if (!slot.busy || slot.abandoned || slot.limit_seconds <= 0) continue;
-      const double ran =
-          std::chrono::duration<double>(now - slot.started).count();
-      if (ran < slot.limit_seconds + kGraceSeconds) continue;
-      AbandonLocked(slot, ran);
-      slot_lock.unlock();
+      if (!AbandonIfStuckLocked(*slots_[i], now)) continue;
       decoders_[i].detach();
       decoders_.erase(decoders_.begin() + static_cast<std::ptrdiff_t>(i));
       slots_.erase(slots_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -254,17 +246,9 @@ void InferencePipeline::WatchdogLoop() {
     }
     // The model thread, stuck in a read of its own: a fresh one takes its
     // place (the old one touches nothing when the read returns).
-    if (model_slot_ != nullptr) {
-      DecodeSlot& slot = *model_slot_;
-      std::unique_lock<std::mutex> slot_lock(slot.mu);
-      if (!slot.busy || slot.abandoned || slot.limit_seconds <= 0) continue;
-      const double ran =
-          std::chrono::duration<double>(now - slot.started).count();
-      if (ran < slot.limit_seconds + kGraceSeconds) continue;
-      AbandonLocked(slot, ran);
+    if (model_slot_ != nullptr && AbandonIfStuckLocked(*model_slot_, now)) {
       spdlog::warn("the model thread was the one in that read; a fresh "
                    "model thread takes its place");
-      slot_lock.unlock();
       model_thread_.detach();
       StartModelLocked();
       output_cv_.notify_all();
@@ -272,7 +256,13 @@ void InferencePipeline::WatchdogLoop() {
   }
 }
 
-void InferencePipeline::AbandonLocked(DecodeSlot& slot, double ran) {
+bool InferencePipeline::AbandonIfStuckLocked(
+    DecodeSlot& slot, std::chrono::steady_clock::time_point now) {
+  constexpr double kGraceSeconds = 5;  // for the interrupt callback first
+  std::lock_guard<std::mutex> slot_lock(slot.mu);
+  if (!slot.busy || slot.abandoned || slot.limit_seconds <= 0) return false;
+  const double ran = std::chrono::duration<double>(now - slot.started).count();
+  if (ran < slot.limit_seconds + kGraceSeconds) return false;
   slot.abandoned = true;
   char why[128];
   std::snprintf(why, sizeof why,
@@ -282,6 +272,7 @@ void InferencePipeline::AbandonLocked(DecodeSlot& slot, double ran) {
   spdlog::warn("{}: {}", slot.item.path, why);
   output_.push_back(PipelineOutput{
       slot.item, core::Status::IOError(slot.item.path, why), {}});
+  return true;
 }
 
 void InferencePipeline::ModelLoop(std::shared_ptr<DecodeSlot> slot) {
@@ -314,8 +305,7 @@ void InferencePipeline::ModelLoop(std::shared_ptr<DecodeSlot> slot) {
         help = true;
       } else {
         // Windows of several tracks share a forward pass: take what is
-        // ready up to a full batch (never wait for more: latency over
-        // fill).
+        // ready, up to a full batch.
         size_t windows = 0;
         while (!decoded_.empty() && windows < batch_windows) {
           windows += static_cast<size_t>(decoded_.front().windows.count());

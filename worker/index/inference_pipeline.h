@@ -149,9 +149,10 @@ class InferencePipeline {
   // must return at once (left behind by the watchdog, or stopping).
   bool DecodeTaken(DecodeSlot& slot, dsp::FeatureExtractor& extractor,
                    comm::WorkItem item, bool wait_for_room);
-  // Abandons a thread whose read never came back: fails its track.
-  // Caller holds mu_ and slot.mu.
-  void AbandonLocked(DecodeSlot& slot, double ran);
+  // True when the thread of `slot` is past its track's deadline and grace:
+  // the slot is then abandoned and its track failed. Caller holds mu_.
+  bool AbandonIfStuckLocked(DecodeSlot& slot,
+                            std::chrono::steady_clock::time_point now);
   // Once a second: fails and leaves behind tracks past their deadline.
   void WatchdogLoop();
   // The deadline of a file of `bytes` bytes, s (0: none).
