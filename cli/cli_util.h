@@ -42,6 +42,13 @@ void PrintError(const std::string& command, const std::string& message);
 // One-line usage error, with a hint to --help. Returns kExitUsage.
 int UsageError(const std::string& command, const std::string& message);
 
+// --precision of the commands that run a model (index, predict, eval);
+// nn::PredictorOptions::precision.
+inline constexpr char kPrecisionHelp[] =
+    "float32, or bfloat16: the conv layers in bfloat16, about 1.5x the "
+    "model's rate on a CPU with AVX512-BF16 or AMX (labels checked against "
+    "float32 by scripts/bench/precision-4q.sh)";
+
 }  // namespace mer::cli
 
 #endif  // MER_CLI_CLI_UTIL_H_

@@ -23,7 +23,7 @@ int EvalMain(const std::vector<std::string>& args) {
       "LibTorch threads (0 = its default)")(
       "device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")(
       "precision", po::value<std::string>()->default_value("float32"),
-      "float32, or bfloat16: the conv layers in bfloat16, about 1.5x the model's rate on a CPU with AVX512-BF16 or AMX (labels checked against float32 by scripts/bench/precision-4q.sh)")(
+      kPrecisionHelp)(
       "predictions", po::value<std::string>(),
       "also write every track's prediction to this CSV")(
       "no-progress", "no progress line on stderr")(

@@ -125,7 +125,7 @@ void AddIndexOptions(po::options_description* desc,
       ("decode-threads", po::value<int>()->default_value(0), "decode threads per worker (0 = the worker's share of the node's cores less its model threads, whose thread also decodes when idle; all of the share with --device cuda)")
       ("model-threads", po::value<int>()->default_value(0), "LibTorch threads per worker (0 = half the worker's share of the node's cores, at least 1; 1 with --device cuda)")
       ("batch", po::value<int>()->default_value(64), "windows per forward pass")
-      ("precision", po::value<std::string>()->default_value("float32"), "float32, or bfloat16: the conv layers in bfloat16, about 1.5x the model's rate on a CPU with AVX512-BF16 or AMX (labels checked against float32 by scripts/bench/precision-4q.sh)")
+      ("precision", po::value<std::string>()->default_value("float32"), kPrecisionHelp)
       ("min-seconds", po::value<double>()->default_value(1.0), "tracks shorter than this fail")
       ("max-seconds", po::value<double>()->default_value(0), "analyse at most this much of each track (0 = all)")
       ("reindex", "replace an index made by another model (drops its records)")

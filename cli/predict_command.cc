@@ -17,7 +17,7 @@ int PredictMain(const std::vector<std::string>& args) {
       ("threads", po::value<int>()->default_value(0), "LibTorch threads (0 = its default)")
       ("device", po::value<std::string>()->default_value("cpu"), "cpu or cuda")
       ("max-seconds", po::value<double>()->default_value(0), "decode at most this much of each file (0 = all)")
-      ("precision", po::value<std::string>()->default_value("float32"), "float32, or bfloat16: the conv layers in bfloat16, about 1.5x the model's rate on a CPU with AVX512-BF16 or AMX (labels checked against float32 by scripts/bench/precision-4q.sh)")
+      ("precision", po::value<std::string>()->default_value("float32"), kPrecisionHelp)
       ("no-timeline", "leave the per-window timeline out");
   hidden.add_options()("files", po::value<std::vector<std::string>>(), "audio files");
   po::positional_options_description pos;
