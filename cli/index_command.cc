@@ -207,8 +207,8 @@ core::Result<IndexCommand> ParseIndexCommand(const po::variables_map& vm) {
 // coordinator, rank 0 of several, takes a few per cent of a core and counts
 // for none), and each worker's share split between the model and decoding:
 // half to the model's intra-op threads, the rest to decode threads, and the
-// model thread decodes a track itself whenever no decoded track waits for
-// it (InferencePipelineOptions::model_thread_decodes). So no core of the
+// model thread decodes tracks itself until the decoded ones waiting for it
+// fill a batch (InferencePipelineOptions::model_thread_decodes). So no core of the
 // share idles while there is work, and no thread competes for a core a
 // LibTorch intra-op thread holds (they wait at barriers when one is
 // preempted). One rank on 2 cores, 41 Vorbis tracks: 1 decode thread and a

@@ -167,8 +167,8 @@ core::Result<EmotionModel> MakeModel(const ModelConfig& config) {
 void FuseForInference(EmotionModel& model, Precision precision) {
   model->eval();
   const bool bf16 = precision == Precision::kBFloat16;
-  // A run of conv blocks in a stack passes bfloat16 from block to block;
-  // its last block hands float32 on.
+  // Every conv block sits in a MakeConvStack Sequential. A run of them
+  // passes bfloat16 from block to block; its last block hands float32 on.
   for (const auto& m : model->modules(/*include_self=*/false)) {
     auto* seq = dynamic_cast<torch::nn::SequentialImpl*>(m.get());
     if (seq == nullptr) continue;
@@ -180,11 +180,6 @@ void FuseForInference(EmotionModel& model, Precision precision) {
           i + 1 == children.size() ||
           dynamic_cast<ConvBlockImpl*>(children[i + 1].get()) == nullptr;
       block->FuseForInference(bf16, last);
-    }
-  }
-  for (const auto& m : model->modules(/*include_self=*/false)) {
-    if (auto* block = dynamic_cast<ConvBlockImpl*>(m.get())) {
-      block->FuseForInference(bf16, true);  // no-op when done above
     }
   }
 }

@@ -7,8 +7,9 @@
 //   forward and per-track aggregation (V, A, quadrant probabilities,
 //   embedding, timeline) -> [output queue] -> TryPop()
 //
-// With `model_thread_decodes`, the model thread decodes a track itself
-// whenever no decoded track waits for it, so the core it holds never idles
+// With `model_thread_decodes`, the model thread decodes tracks itself until
+// the decoded ones waiting for it fill a batch (or nothing is left to
+// decode, or the queue is full), so the core it holds never idles
 // while there is work (one rank on 2 cores: 1 decode thread + the model
 // thread keep both cores busy without a third thread competing for them).
 //
@@ -64,7 +65,7 @@ struct InferencePipelineOptions {
   // thread then decodes every track itself: a worker with one core).
   // Default: 2
   int decode_threads = 2;
-  // The model thread decodes a track when no decoded track waits for it
+  // The model thread decodes tracks until the decoded ones fill a batch
   // (a CPU model: its core would idle). Default: true
   bool model_thread_decodes = true;
   // Decoded tracks waiting for the model, at most (the model thread's own
