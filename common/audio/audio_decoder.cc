@@ -45,7 +45,15 @@ struct AudioDecoder::Impl {
   internal::CodecContextPtr codec;
   internal::PacketPtr packet;
   internal::FramePtr frame;
+  // Two stages: `downmix` averages the channels into mono float at the
+  // input rate (only for input with more than one channel), then `swr`
+  // resamples mono to the output rate. One swr context doing both spent
+  // ~1.8x the time of the two (it resampled through extra internal
+  // copies), a tenth of a worker's CPU on 44.1 kHz stereo.
+  internal::SwrContextPtr downmix;
   internal::SwrContextPtr swr;
+  std::vector<float> mono;  // downmix output, reused
+  const float* mono_plane = nullptr;
   int stream_index = -1;
   AVRational time_base{0, 1};
   int64_t start_ts = 0;  // stream start time (time_base units)
@@ -90,6 +98,9 @@ struct AudioDecoder::Impl {
                          size_t* appended);
   Status Convert(const uint8_t** in, int in_count, size_t room,
                  std::vector<float>* out, size_t* appended, int* produced);
+  // Runs the downmix stage on `in` when there is one; *in and *in_count
+  // then point at its mono output.
+  Status Downmix(const uint8_t*** in, int* in_count);
 };
 
 Status AudioDecoder::Impl::Init(internal::AudioInput input) {
@@ -300,26 +311,52 @@ Status AudioDecoder::Impl::EnsureResampler(const AVFrame& f, size_t room,
                   std::string(channels <= 0 ? "channels" : "sample rate") +
                   ")");
   }
-  AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+  AVChannelLayout mono_layout = AV_CHANNEL_LAYOUT_MONO;
+  downmix.reset();
+  if (channels > 1) {
+    SwrContext* raw = nullptr;
+    int err = swr_alloc_set_opts2(
+        &raw, &mono_layout, AV_SAMPLE_FMT_FLT, f.sample_rate,
+        // FFmpeg 5.1 takes a non-const pointer.
+        const_cast<AVChannelLayout*>(in_layout),
+        static_cast<AVSampleFormat>(f.format), f.sample_rate, 0, nullptr);
+    downmix.reset(raw);
+    if (err < 0) return StatusFromAvError(path, err, "cannot set up downmix");
+    // Downmix by averaging: swr's default matrix would sum at -3 dB each,
+    // putting a full-scale sine in both channels at +3 dB.
+    matrix.assign(static_cast<size_t>(channels), 1.0 / channels);
+    err = swr_set_matrix(downmix.get(), matrix.data(), channels);
+    if (err < 0) return StatusFromAvError(path, err, "cannot set up downmix");
+    err = swr_init(downmix.get());
+    if (err < 0) return StatusFromAvError(path, err, "cannot set up downmix");
+  }
   SwrContext* raw = nullptr;
   int err = swr_alloc_set_opts2(
-      &raw, &mono, AV_SAMPLE_FMT_FLT, options.sample_rate,
-      // FFmpeg 5.1 takes a non-const pointer.
-      const_cast<AVChannelLayout*>(in_layout),
-      static_cast<AVSampleFormat>(f.format), f.sample_rate, 0, nullptr);
+      &raw, &mono_layout, AV_SAMPLE_FMT_FLT, options.sample_rate,
+      downmix ? &mono_layout : const_cast<AVChannelLayout*>(in_layout),
+      downmix ? AV_SAMPLE_FMT_FLT : static_cast<AVSampleFormat>(f.format),
+      f.sample_rate, 0, nullptr);
   swr.reset(raw);
   if (err < 0) return StatusFromAvError(path, err, "cannot set up resampling");
-  // Downmix by averaging: swr's default matrix would sum at -3 dB each,
-  // putting a full-scale sine in both channels at +3 dB.
-  matrix.assign(static_cast<size_t>(channels), 1.0 / channels);
-  err = swr_set_matrix(swr.get(), matrix.data(), channels);
-  if (err < 0) return StatusFromAvError(path, err, "cannot set up downmix");
   err = swr_init(swr.get());
   if (err < 0) return StatusFromAvError(path, err, "cannot set up resampling");
   err = swr_layout.CopyFrom(f.ch_layout);
   if (err < 0) return StatusFromAvError(path, err, "cannot set up resampling");
   swr_format = f.format;
   swr_rate = f.sample_rate;
+  return Status::Ok();
+}
+
+Status AudioDecoder::Impl::Downmix(const uint8_t*** in, int* in_count) {
+  if (!downmix) return Status::Ok();
+  // Same rate, no filter: one output sample per input sample.
+  mono.resize(static_cast<size_t>(*in_count));
+  uint8_t* o = reinterpret_cast<uint8_t*>(mono.data());
+  const int got = swr_convert(downmix.get(), &o, *in_count, *in, *in_count);
+  if (got < 0) return StatusFromAvError(path, got, "downmix failed");
+  mono_plane = mono.data();
+  *in = reinterpret_cast<const uint8_t**>(&mono_plane);
+  *in_count = got;
   return Status::Ok();
 }
 
@@ -393,6 +430,7 @@ Status AudioDecoder::Impl::Produce(size_t room, std::vector<float>* out,
       in = in_planes.data();
     }
     MER_RETURN_IF_ERROR(EnsureResampler(*frame, room, out, appended));
+    MER_RETURN_IF_ERROR(Downmix(&in, &count));
     MER_RETURN_IF_ERROR(Convert(
         in, count, pending.empty() ? room - std::min(room, *appended) : 0, out,
         appended, &produced));

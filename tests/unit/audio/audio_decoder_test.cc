@@ -307,6 +307,110 @@ TEST(FarOffsetTest, SeekDeepIntoLongFilesIsSampleExact) {
   }
 }
 
+// ---- channel layouts: downmix by averaging, then resample ---------------------
+
+class ChannelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::HaveFfmpeg()) {
+      GTEST_SKIP() << "the ffmpeg CLI is not installed; cannot make test files";
+    }
+  }
+  // Makes FILE from an aevalsrc expression list ("a|b|..."), one per channel.
+  std::string Make(const std::string& file, const std::string& channels,
+                   int rate, double seconds, const std::string& encode) {
+    const std::string path = dir_.File(file);
+    const std::string error =
+        RunFfmpeg("-f lavfi -i \"aevalsrc=" + channels +
+                      ":s=" + std::to_string(rate) +
+                      ":d=" + std::to_string(seconds) + "\" " + encode + " " +
+                      path,
+                  dir_);
+    EXPECT_TRUE(error.empty()) << error;
+    return path;
+  }
+  // RMS of the decoded audio between two times, in seconds.
+  static double RmsBetween(const DecodedAudio& audio, double from, double to) {
+    return testing::Rms(audio.samples,
+                        static_cast<size_t>(from * audio.sample_rate),
+                        static_cast<size_t>(to * audio.sample_rate));
+  }
+  TempDir dir_;
+};
+
+TEST_F(ChannelTest, MonoKeepsItsLevelAtEveryRate) {
+  const std::string path =
+      Make("mono.flac", "0.5*sin(2*PI*440*t)", 44100, 2.0, "-c:a flac");
+  for (int rate : {16000, 44100}) {
+    DecodeOptions options;
+    options.sample_rate = rate;
+    core::Result<DecodedAudio> audio = DecodeFile(path, options);
+    ASSERT_TRUE(audio.ok()) << audio.status().ToString();
+    EXPECT_EQ(audio->samples.size(), static_cast<size_t>(2 * rate));
+    EXPECT_NEAR(RmsBetween(*audio, 0.2, 1.8), kRms, kRms * 0.01);
+  }
+}
+
+TEST_F(ChannelTest, SixChannelsAreAveraged) {
+  // A sine in the first channel of six and silence in the others: a sixth
+  // of its level, with or without resampling.
+  const std::string path = Make("six.wav", "0.6*sin(2*PI*440*t)|0|0|0|0|0",
+                                48000, 2.0, "-c:a pcm_s16le");
+  for (int rate : {16000, 48000}) {
+    DecodeOptions options;
+    options.sample_rate = rate;
+    core::Result<DecodedAudio> audio = DecodeFile(path, options);
+    ASSERT_TRUE(audio.ok()) << audio.status().ToString();
+    EXPECT_EQ(audio->info.channels, 6);
+    EXPECT_EQ(audio->samples.size(), static_cast<size_t>(2 * rate));
+    const double expected = 0.1 / 1.4142135623730951;
+    EXPECT_NEAR(RmsBetween(*audio, 0.2, 1.8), expected, expected * 0.01);
+  }
+}
+
+TEST_F(ChannelTest, ChannelsInAntiphaseCancel) {
+  // The downmix is the mean of the channels, not a sum at -3 dB each.
+  const std::string path =
+      Make("anti.flac", "0.5*sin(2*PI*440*t)|-0.5*sin(2*PI*440*t)", 44100,
+           2.0, "-c:a flac");
+  DecodeOptions options;
+  options.sample_rate = 16000;
+  core::Result<DecodedAudio> audio = DecodeFile(path, options);
+  ASSERT_TRUE(audio.ok()) << audio.status().ToString();
+  EXPECT_LT(RmsBetween(*audio, 0.2, 1.8), 1e-3);
+}
+
+TEST_F(ChannelTest, ChannelsAndRateMayChangeMidStream) {
+  // Two MP3s back to back: 2 s of a stereo sine at 44.1 kHz, then 2 s of a
+  // mono one at half the level and 22.05 kHz. The decoder's frames change
+  // format mid-stream; both parts come out whole, each at the level it
+  // has when decoded alone (LAME itself lowers them a few per cent).
+  const std::string a =
+      Make("a.mp3", "0.5*sin(2*PI*440*t)|0.5*sin(2*PI*440*t)", 44100, 2.0,
+           "-c:a libmp3lame -b:a 192k");
+  const std::string b = Make("b.mp3", "0.25*sin(2*PI*440*t)", 22050, 2.0,
+                             "-c:a libmp3lame -b:a 96k");
+  const std::string both = dir_.File("both.mp3");
+  testing::WriteBytes(both, testing::ReadBytes(a) + testing::ReadBytes(b));
+  DecodeOptions options;
+  options.sample_rate = 16000;
+  core::Result<DecodedAudio> audio_a = DecodeFile(a, options);
+  core::Result<DecodedAudio> audio_b = DecodeFile(b, options);
+  core::Result<DecodedAudio> audio = DecodeFile(both, options);
+  ASSERT_TRUE(audio_a.ok()) << audio_a.status().ToString();
+  ASSERT_TRUE(audio_b.ok()) << audio_b.status().ToString();
+  ASSERT_TRUE(audio.ok()) << audio.status().ToString();
+  EXPECT_NEAR(audio->seconds(), audio_a->seconds() + audio_b->seconds(), 0.1);
+  const double level_a = RmsBetween(*audio_a, 0.3, 1.7);
+  const double level_b = RmsBetween(*audio_b, 0.3, 1.7);
+  EXPECT_NEAR(level_a, kRms, kRms * 0.05);
+  EXPECT_NEAR(level_b, kRms / 2, kRms / 2 * 0.06);
+  EXPECT_NEAR(RmsBetween(*audio, 0.3, 1.7), level_a, level_a * 0.01);
+  const double b_start = audio_a->seconds();
+  EXPECT_NEAR(RmsBetween(*audio, b_start + 0.3, b_start + 1.7), level_b,
+              level_b * 0.01);
+}
+
 TEST(DecodeOptionsTest, ValidateRejectsBadValues) {
   EXPECT_TRUE(DecodeOptions{}.Validate().ok());
   DecodeOptions options;
