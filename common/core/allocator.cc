@@ -28,7 +28,7 @@ namespace {
 // The variables ExecWithThreadEnvironment() adds when missing.
 constexpr const char* kThreadEnvironment[] = {
     "OMP_WAIT_POLICY=PASSIVE", "OPENBLAS_NUM_THREADS=1",
-    "GLIBC_TUNABLES=glibc.malloc.hugetlb=1"};
+    "GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mxfast=0"};
 constexpr int kThreadVariables =
     sizeof(kThreadEnvironment) / sizeof(kThreadEnvironment[0]);
 

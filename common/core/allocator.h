@@ -39,6 +39,10 @@ void TuneAllocatorForBatches();
 //    one rank indexing 41 tracks took 14 500 minor faults instead of
 //    81 000 and a fifth less system time. Where THP is off ("never"), or
 //    on an older glibc, it changes nothing.
+//  * glibc.malloc.mxfast=0 turns off malloc's fastbins (the per-thread
+//    tcache still serves small blocks): with them, every free of a block
+//    over 64 KB (oneDNN's buffers, once per convolution) first merged all
+//    fastbin chunks, malloc_consolidate at 2-3 % of a worker's CPU.
 // ExecWithThreadEnvironment() makes sure all three are set (a value the
 // user set wins, GLIBC_TUNABLES as a whole): if one is missing it
 // re-executes the program (same pid, argv and descriptors: harmless under

@@ -26,7 +26,7 @@
 # default build.
 # Every Python peer runs with the environment mer gives itself
 # (common/core/allocator.h: malloc tuning, OMP_WAIT_POLICY=PASSIVE,
-# OPENBLAS_NUM_THREADS=1, GLIBC_TUNABLES=glibc.malloc.hugetlb=1) and
+# OPENBLAS_NUM_THREADS=1, GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mxfast=0) and
 # OMP_NUM_THREADS = its torch threads.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -69,7 +69,7 @@ threads=$(nproc)
 repeat=${MER_BENCH_REPEAT:-3}
 "$mer" export --model "$model" --out "$out/export" > /dev/null
 peer_env=(env MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824
-          OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 GLIBC_TUNABLES=glibc.malloc.hugetlb=1
+          OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1 GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mxfast=0
           OMP_NUM_THREADS=$threads)
 # A peer's row: the whole process (interpreter, imports and model load
 # included, as mer's rows include its start-up), the figure the ratios use;
