@@ -61,7 +61,11 @@ void AddTrainOptions(po::options_description* desc,
       "grouped k-fold cross-validation (mean and spread of every metric)")(
       "compare", po::value<std::string>(),
       "architectures compared on the same folds, e.g. cnn,rnn,crnn (needs "
-      "--folds)")("split-seed", po::value<uint64_t>()->default_value(0),
+      "--folds)")(
+      "fold-models", po::value<std::string>(),
+      "with --folds: also write each fold's model to DIR/ARCH-foldF.merm "
+      "(F from 0, as the metrics folder's folds.csv numbers the tracks' "
+      "folds)")("split-seed", po::value<uint64_t>()->default_value(0),
                   "seed of the splits (0 = --seed)")(
       "device", po::value<std::string>()->default_value("cpu"),
       "cpu or cuda (rank binds GPU local_rank % count)")(
@@ -245,6 +249,8 @@ core::Result<worker::TrainJobOptions> ParseTrainJob(
   if (vm.count("compare"))
     o.compare = SplitList(vm["compare"].as<std::string>());
   o.split_seed = vm["split-seed"].as<uint64_t>();
+  if (vm.count("fold-models"))
+    o.fold_models_dir = vm["fold-models"].as<std::string>();
   MER_ASSIGN_OR_RETURN(o.source.labels, LabelsFromArgs(vm));
   o.source.progress = !vm.count("no-progress");
   MER_ASSIGN_OR_RETURN(o.source.front_end, FrontEndFromArgs(vm));

@@ -8,6 +8,7 @@
 
 #include "common/core/atomic_file.h"
 #include "common/nn/fold_statistics.h"
+#include "worker/train/bundle_writer.h"
 #include "worker/train/calibration_report.h"
 #include "worker/train/svg_plot.h"
 #include "worker/train/train_reports.h"
@@ -70,7 +71,22 @@ core::Status RunFold(const TrainJobOptions& o, const TrainingData& data,
         (fs::path(o.run.checkpoint_dir) / fmt::format("{}-fold{}", name, f))
             .string();
   }
-  MER_ASSIGN_OR_RETURN(TrainOutcome out, TrainModel(data, split, t, run, comm));
+  BundleRequest bundle;  // with --fold-models: this fold's model
+  if (!o.fold_models_dir.empty()) {
+    bundle.path = (fs::path(o.fold_models_dir) /
+                   fmt::format("{}-fold{}.merm", name, f))
+                      .string();
+    bundle.manifest.label_names = o.label_names;
+    bundle.manifest.metrics["cross_validation_fold"] = {
+        {"fold", f},
+        {"folds", o.folds},
+        {"test_tracks", split.test.size()},
+        {"split_seed", seed}};
+  }
+  MER_ASSIGN_OR_RETURN(
+      TrainOutcome out,
+      TrainModel(data, split, t, run, comm,
+                 o.fold_models_dir.empty() ? nullptr : &bundle));
   nn::ClassificationReport r;
   nn::TagReport tr;
   nlohmann::json m = ScoreMetrics(data, out.test, o.label_names, &r, &tr);
@@ -298,6 +314,14 @@ core::Result<TrainJobReport> CrossValidate(const TrainJobOptions& o,
                                    o.split_seed ? o.split_seed : o.trainer.seed,
                                    &fold));
   if (comm.rank() == 0) MER_RETURN_IF_ERROR(WriteFolds(dir, data, fold));
+  if (comm.rank() == 0 && !o.fold_models_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(o.fold_models_dir, ec);
+    if (ec) {
+      return core::Status::IOError(o.fold_models_dir,
+                                   "cannot create the folder: " + ec.message());
+    }
+  }
   std::vector<std::string> archs = o.compare;
   if (archs.empty()) archs.push_back("");  // the configured model
   CvPooled pooled;

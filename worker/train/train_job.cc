@@ -28,6 +28,8 @@ core::Status TrainJobOptions::Validate() const {
     return bad("--val-fraction must be in [0, 1)");
   if (folds == 1 || folds < 0) return bad("--folds must be 0 or >= 2");
   if (!compare.empty() && folds == 0) return bad("--compare needs --folds K");
+  if (!fold_models_dir.empty() && folds == 0)
+    return bad("--fold-models needs --folds K");
   for (const std::string& a : compare) {
     MER_RETURN_IF_ERROR(nn::ModelConfig::Named(a).status());
   }

@@ -49,6 +49,10 @@ struct TrainJobOptions {
   int folds = 0;                     // k-fold CV; 0 = one run. Default: 0.
   std::vector<std::string> compare;  // architectures compared on the folds
   uint64_t split_seed = 0;           // 0: trainer.seed. Default: 0.
+  // With folds: also write each fold's model (the one that scored the
+  // held-out fold) to DIR/<arch>-fold<f>.merm, f from 0 as in folds.csv.
+  // Empty: none. Default: empty.
+  std::string fold_models_dir;
   std::vector<std::string> label_names = {"happy", "tense", "sad", "calm"};
 
   core::Status Validate() const;

@@ -5,7 +5,8 @@
 # descriptor branch, `--arch mlp` the classic one; their bundles carry the
 # descriptor parameters, so `mer predict`, `mer eval` (from the shards and
 # from the labels CSV, which recomputes the descriptors: both must agree)
-# and `mer index` compute what they read; `mer ensemble` combines them with
+# and `mer index` compute what they read; `mer train --fold-models` keeps
+# each fold's model; `mer ensemble` combines them with
 # a weight chosen on out-of-fold predictions, and its V-A is the weighted
 # mean of its members'; a model without the branch trains on the same
 # shards; bad combinations fail with one line.
@@ -64,8 +65,30 @@ small=(--channels 4,8,8,8 --rnn-hidden 8 --rnn-layers 1 --epochs 2 --batch-size 
   > train.txt 2> train.err || fail "train --descriptor-dim: exit $?: $(tail -3 train.err)"
 "$mer" train --data shards --arch mlp --descriptor-dim 8 --embedding-dim 8 \
   --epochs 2 --batch-size 8 --val-fraction 0 --threads 1 --no-progress \
-  --folds 2 --metrics-dir plain.metrics --out plain.merm > plain.txt 2> plain.err ||
-  fail "train the mlp: $(tail -3 plain.err)"
+  --folds 2 --metrics-dir plain.metrics --out plain.merm --fold-models folds \
+  > plain.txt 2> plain.err || fail "train the mlp: $(tail -3 plain.err)"
+# --fold-models keeps the model of each fold: on its held-out tracks it
+# predicts what the CV scored (cv_predictions.csv).
+/usr/bin/python3 - "$mer" <<'PY' || fail "--fold-models"
+import csv, json, subprocess, sys
+folds = {}
+for r in csv.DictReader(open("plain.metrics/folds.csv")):
+    folds.setdefault(int(r["fold"]), []).append(r["track_id"])
+cv = {(int(r["fold"]), r["track_id"]): r for r in csv.DictReader(open("plain.metrics/cv_predictions.csv"))}
+ok = sorted(folds) == [0, 1] and len(cv) == 16
+for f, tracks in sorted(folds.items()):
+    out = subprocess.run([sys.argv[1], "predict", "--model", "folds/mlp-fold%d.merm" % f, "--no-timeline"] + tracks,
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        print("FAIL predict with folds/mlp-fold%d.merm: %s" % (f, out.stderr.strip())); sys.exit(1)
+    for line in out.stdout.splitlines():
+        p = json.loads(line)
+        want = cv[(f, p["path"])]
+        for k in ("valence", "arousal"):
+            if abs(p[k] - float(want[k])) > 2e-4:
+                print("FAIL fold %d %s %s: predict %s, CV %s" % (f, p["path"], k, p[k], want[k])); ok = False
+sys.exit(0 if ok else 1)
+PY
 "$mer" train --data shards "${small[@]}" --out bands.merm \
   > bands.txt 2> bands.err || fail "train without the branch on descriptor shards: $(tail -3 bands.err)"
 "$mer" predict --model bands.merm audio/c0.mp3 > bands-predict.txt 2>&1 ||
