@@ -124,7 +124,7 @@ void AddIndexOptions(po::options_description* desc,
       ("prefetch", po::value<int>()->default_value(2), "chunks a worker holds at once")
       ("decode-threads", po::value<int>()->default_value(0), "decode threads per worker (0 = the worker's share of the node's cores less its model threads, whose thread also decodes when idle; all of the share with --device cuda)")
       ("model-threads", po::value<int>()->default_value(0), "LibTorch threads per worker (0 = half the worker's share of the node's cores, at least 1; 1 with --device cuda)")
-      ("batch", po::value<int>()->default_value(64), "windows per forward pass")
+      ("batch", po::value<int>()->default_value(32), "windows per forward pass (predict and eval use 32 too: the same file gives the same numbers)")
       ("precision", po::value<std::string>()->default_value("float32"), kPrecisionHelp)
       ("min-seconds", po::value<double>()->default_value(1.0), "tracks shorter than this fail")
       ("max-seconds", po::value<double>()->default_value(0), "analyse at most this much of each track (0 = all)")

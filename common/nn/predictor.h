@@ -24,8 +24,10 @@ namespace mer::nn {
 struct LoadedModel;  // model_bundle.h (needs torch)
 
 struct PredictorOptions {
-  // Segments per forward pass. Default: 64.
-  int batch_size = 64;
+  // Segments per forward pass. Default: 32 (one rank indexing the wesnoth
+  // tracks: 1-2 % less CPU time than 64, a fifth less peak memory, and
+  // less system time for the kernel's zeroing of fresh heap pages).
+  int batch_size = 32;
   // Intra-op threads of LibTorch (torch::set_num_threads, process-wide);
   // 0 leaves LibTorch's setting alone. Default: 0.
   int num_threads = 0;
